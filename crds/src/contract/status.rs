@@ -1,0 +1,179 @@
+//! The JSON document the recorder serves on `GET /status`, and the operator reads.
+//!
+//! Every message in here has already been redacted by the recorder: no URL user-info, no secrets.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecorderStatus {
+    /// The same answer `/ready` gives: every enabled camera produced data within the stall window, and S3
+    /// accepts uploads.
+    pub ready: bool,
+    pub started_at: Timestamp,
+    pub storage: StorageStatus,
+    pub cameras: Vec<CameraStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageStatus {
+    pub bucket: String,
+    /// Endpoint without credentials; `None` means AWS S3.
+    pub endpoint: Option<String>,
+    /// Whether the last request to S3 (an upload or the periodic bucket check) succeeded.
+    pub reachable: bool,
+    pub last_error: Option<Fault>,
+    /// Bytes in the spool across every camera, and its configured bound.
+    pub spool_bytes: u64,
+    pub spool_max_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CameraStatus {
+    pub id: String,
+    pub name: String,
+    pub state: CameraState,
+    /// True while FFmpeg has produced data within the stall window.
+    pub recording: bool,
+    pub last_data_at: Option<Timestamp>,
+    pub last_segment: Option<SegmentSummary>,
+    pub last_upload_at: Option<Timestamp>,
+    pub counters: Counters,
+    pub spool: SpoolBacklog,
+    /// What the camera actually sends, from the last probe.
+    pub stream: Option<StreamInfo>,
+    /// What the configuration expects. A mismatch is reported in `streamMismatch`, not treated as a failure.
+    pub expected: Expected,
+    pub stream_mismatch: Option<String>,
+    /// The problem that keeps the camera from recording right now, if any.
+    pub capture_error: Option<Fault>,
+    /// The problem that keeps this camera's segments from reaching S3 right now, if any.
+    pub upload_error: Option<Fault>,
+    /// The most recent error of either kind, kept after recovery.
+    pub last_error: Option<Fault>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CameraState {
+    /// Probing the camera or waiting for FFmpeg's first frame.
+    Connecting,
+    Recording,
+    /// The last attempt failed; waiting for the next one.
+    Backoff,
+    Disabled,
+    /// Shutting down: closing the segment and flushing the spool.
+    Stopping,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SegmentSummary {
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counters {
+    pub segments_recorded: u64,
+    pub segments_uploaded: u64,
+    pub bytes_uploaded: u64,
+    pub upload_failures: u64,
+    pub ffmpeg_restarts: u64,
+    /// Segments deleted unuploaded because the spool was full.
+    pub segments_dropped: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpoolBacklog {
+    pub segments: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamInfo {
+    pub video_codec: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: Option<f64>,
+    pub audio_codec: Option<String>,
+    /// What the recorder does with the audio: `copy`, `aac` (transcoded), or `dropped`.
+    pub audio_handling: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Expected {
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub fps: Option<u32>,
+}
+
+/// A redacted error with a kind the operator turns into a condition reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fault {
+    pub kind: FaultKind,
+    pub message: String,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FaultKind {
+    /// Connection refused, timed out or reset, host unknown, stream not found.
+    CameraUnreachable,
+    /// The camera answered 401/403 to the credentials in the URL.
+    CameraAuthFailed,
+    /// The connection stayed open but no data arrived within the stall window.
+    StreamStalled,
+    /// FFmpeg failed for another reason; the message carries its last (redacted) lines.
+    RecorderFailed,
+    /// S3 rejected the credentials or the signature.
+    StorageAuthFailed,
+    /// The bucket does not exist (or its name is invalid).
+    BucketNotFound,
+    /// S3 could not be reached or answered with a server error.
+    StorageUnreachable,
+    /// S3 accepted the request but the stored object did not match (size or checksum).
+    UploadVerifyFailed,
+    /// Another S3 error.
+    UploadFailed,
+    /// The spool reached its bound and old segments were dropped.
+    SpoolFull,
+}
+
+impl FaultKind {
+    /// CamelCase name, the form used in condition reasons and metric labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::CameraUnreachable => "CameraUnreachable",
+            FaultKind::CameraAuthFailed => "CameraAuthFailed",
+            FaultKind::StreamStalled => "StreamStalled",
+            FaultKind::RecorderFailed => "RecorderFailed",
+            FaultKind::StorageAuthFailed => "StorageAuthFailed",
+            FaultKind::BucketNotFound => "BucketNotFound",
+            FaultKind::StorageUnreachable => "StorageUnreachable",
+            FaultKind::UploadVerifyFailed => "UploadVerifyFailed",
+            FaultKind::UploadFailed => "UploadFailed",
+            FaultKind::SpoolFull => "SpoolFull",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_kind_names_match_their_json_form() {
+        for kind in [FaultKind::CameraAuthFailed, FaultKind::SpoolFull, FaultKind::BucketNotFound] {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+        }
+    }
+}

@@ -1,0 +1,140 @@
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn error(file: Option<&str>, pairs: &[(&str, &str)]) -> ConfigError {
+    load(file, &env(pairs)).expect_err("configuration should be rejected")
+}
+
+const URL: &str = "rtsp://admin:s3cr%40t@cam.local:554/stream";
+
+#[test]
+fn a_url_and_an_endpoint_give_fifteen_minute_segments_into_the_default_bucket() {
+    let config = load(None, &env(&[("CAMERA_1_URL", URL), ("S3_ENDPOINT", "http://seaweedfs:8333")])).unwrap();
+    assert_eq!(config.recording.segment_duration, Duration::from_secs(900));
+    assert_eq!(config.storage.bucket, "camera-recordings");
+    assert_eq!(config.recording.spool_dir, PathBuf::from("/tmp/camera-recordings"));
+    assert_eq!(config.cameras.len(), 1);
+    assert_eq!(config.cameras[0].id, "camera-1");
+    assert_eq!(config.cameras[0].transport, Transport::Tcp);
+    assert_eq!(config.listen.port(), 8080);
+    assert!(!config.summary().contains("s3cr"));
+}
+
+const FILE: &str = r#"
+[[cameras]]
+id = "front-door"
+name = "Front door"
+url = "rtsp://cam1.local/stream"
+enabled = true
+resolution = "1920x1080"
+fps = 15
+
+[[cameras]]
+id = "yard"
+url = "rtsp://cam2.local/stream"
+enabled = false
+
+[storage]
+s3_endpoint = "http://seaweedfs:8333"
+s3_bucket = "footage"
+s3_region = "eu-west-1"
+segment_duration_minutes = 5
+"#;
+
+#[test]
+fn the_file_describes_many_cameras() {
+    let config = load(Some(FILE), &HashMap::new()).unwrap();
+    assert_eq!(config.cameras.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["front-door", "yard"]);
+    assert_eq!(config.cameras[0].expected_resolution, Some((1920, 1080)));
+    assert_eq!(config.cameras[0].expected_fps, Some(15));
+    assert!(!config.cameras[1].enabled);
+    assert_eq!(config.storage.bucket, "footage");
+    assert_eq!(config.storage.region, "eu-west-1");
+    assert_eq!(config.recording.segment_duration, Duration::from_secs(300));
+    assert_eq!(config.enabled_cameras().count(), 1);
+}
+
+#[test]
+fn the_environment_overrides_the_file() {
+    let config = load(
+        Some(FILE),
+        &env(&[("CAMERA_2_URL", "rtsp://other/stream"), ("S3_BUCKET", "override"), ("SEGMENT_DURATION", "10s")]),
+    )
+    .unwrap();
+    assert_eq!(config.cameras[1].url.expose(), "rtsp://other/stream");
+    assert_eq!(config.cameras[1].id, "yard");
+    assert_eq!(config.storage.bucket, "override");
+    assert_eq!(config.recording.segment_duration, Duration::from_secs(10));
+}
+
+#[test]
+fn the_file_accepts_the_duration_form_too() {
+    let file = "[[cameras]]\nurl = \"rtsp://c/s\"\n[storage]\nsegment_duration = \"10m\"\n";
+    assert_eq!(load(Some(file), &HashMap::new()).unwrap().recording.segment_duration, Duration::from_secs(600));
+    let both = "[[cameras]]\nurl = \"rtsp://c/s\"\n[storage]\nsegment_duration = \"10m\"\nsegment_duration_minutes = 10\n";
+    assert!(error(Some(both), &[]).problem.contains("keep only one"));
+}
+
+#[test]
+fn each_bad_input_names_its_field_and_the_fix() {
+    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+        (&[], "CAMERA_1_URL", "no camera is configured"),
+        (&[("CAMERA_1_URL", "cam.local/stream")], "CAMERA_1_URL", "use rtsp://"),
+        (&[("CAMERA_1_URL", "http://admin:hunter2@cam/s")], "CAMERA_1_URL", "scheme 'http' is not supported"),
+        (&[("CAMERA_1_URL", URL), ("SEGMENT_DURATION", "5s")], "SEGMENT_DURATION", "choose between 10s and 1h"),
+        (&[("CAMERA_1_URL", URL), ("SEGMENT_DURATION", "2h")], "SEGMENT_DURATION", "out of range"),
+        (&[("CAMERA_1_URL", URL), ("SEGMENT_DURATION", "soon")], "SEGMENT_DURATION", "like 15m"),
+        (&[("CAMERA_1_URL", URL), ("CAMERA_3_URL", URL)], "CAMERA_2_URL (or cameras[1].url)", "is missing"),
+        (
+            &[("CAMERA_1_URL", URL), ("CAMERA_2_URL", URL), ("CAMERA_1_ID", "a"), ("CAMERA_2_ID", "a")],
+            "CAMERA_2_ID (or cameras[1].id)",
+            "used twice",
+        ),
+        (&[("CAMERA_1_URL", URL), ("S3_BUCKET", "My_Bucket")], "S3_BUCKET", "not a valid bucket name"),
+        (&[("CAMERA_1_URL", URL), ("S3_ENDPOINT", "seaweedfs:8333")], "S3_ENDPOINT", "like http://"),
+        (&[("CAMERA_1_URL", URL), ("S3_ACCESS_KEY", "AKID")], "S3_SECRET_KEY", "set both or neither"),
+        (&[("CAMERA_1_URL", URL), ("CAMERA_1_FPS", "0")], "CAMERA_1_FPS", "out of range"),
+        (&[("CAMERA_1_URL", URL), ("CAMERA_1_TRANSPORT", "quic")], "CAMERA_1_TRANSPORT", "write tcp or udp"),
+        (&[("CAMERA_1_URL", URL), ("CAMERA_1_ID", "../etc")], "CAMERA_1_ID", "not a valid camera id"),
+        (&[("CAMERA_1_URL", URL), ("SPOOL_MAX_BYTES", "lots")], "SPOOL_MAX_BYTES", "like 10Gi"),
+        (&[("CAMERA_1_URL", URL), ("LISTEN_ADDR", "everywhere")], "LISTEN_ADDR", "like 0.0.0.0:8080"),
+    ];
+    for (pairs, field, problem) in cases {
+        let err = error(None, pairs);
+        assert_eq!(err.field, *field, "{pairs:?}: {err}");
+        assert!(err.problem.contains(problem), "{pairs:?}: {err}");
+        let line = err.to_string();
+        assert!(!line.contains('\n') && !line.contains("hunter2") && !line.contains("s3cr"), "{line}");
+    }
+}
+
+#[test]
+fn file_errors_point_at_the_line() {
+    let err = error(Some("[[cameras]]\nurl = \"rtsp://c/s\"\nurll = 1\n"), &[]);
+    assert_eq!(err.field, "config file line 3");
+    assert!(err.problem.contains("unknown field `urll`"), "{err}");
+    let err = error(Some("[[cameras]]\nurl = \"rtsp://c/s\"\n[storage]\nsegment_duration_minutes = 90\n"), &[]);
+    assert_eq!(err.field, "storage.segment_duration_minutes");
+}
+
+#[test]
+fn secrets_cover_camera_passwords_and_the_s3_secret() {
+    let config = load(None, &env(&[("CAMERA_1_URL", URL), ("S3_ACCESS_KEY", "AKID"), ("S3_SECRET_KEY", "wJalr")])).unwrap();
+    let secrets = config.secrets();
+    assert!(secrets.contains(&"s3cr%40t".to_owned()));
+    assert!(secrets.contains(&"wJalr".to_owned()));
+    assert_eq!(format!("{:?}", config.storage.credentials), "Some(S3Credentials(***))");
+}
+
+#[test]
+fn an_unwritable_spool_dir_is_a_configuration_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"").unwrap();
+    let err = check_spool_dir(&file.join("spool")).unwrap_err();
+    assert_eq!(err.field, "TEMP_DIR (or storage.temp_dir)");
+    assert!(check_spool_dir(&dir.path().join("spool")).is_ok());
+}

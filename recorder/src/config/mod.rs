@@ -306,7 +306,7 @@ fn recording_config(
         .get(Some(env::TEMP_DIR), "storage.temp_dir", storage.temp_dir.clone())
         .map_or_else(|| PathBuf::from(env::DEFAULT_TEMP_DIR), |raw| PathBuf::from(raw.text));
     let spool_max_bytes = match sources.get(Some(env::SPOOL_MAX_BYTES), "storage.spool_max_bytes", storage.spool_max_bytes.clone()) {
-        Some(raw) => raw.parse(|t| values::byte_size(t).and_then(|b| values::in_range(b, 64 << 20, u64::MAX, |b| format!("{b} bytes"))))?,
+        Some(raw) => raw.parse(|t| values::byte_size(t).and_then(|b| values::in_range(b, 1 << 20, u64::MAX, |b| format!("{b} bytes"))))?,
         None => DEFAULT_SPOOL_MAX_BYTES,
     };
     let duration_setting = |env_name: &str, field: &str, value: Option<Scalar>, default: Duration, min: Duration, max: Duration| {

@@ -80,14 +80,14 @@ impl Delivery {
         let unplayable = match probe::file(&self.ffprobe, &pending.path, &self.redactor).await {
             Ok(stream) if stream.video.is_some() => {
                 let duration_secs = stream.duration_secs.unwrap_or(0.0);
-                return Some(SegmentMedia { duration_secs, stream });
+                return Some(SegmentMedia { start: pending.start, duration_secs, stream });
             }
             Ok(_) => "holds no video".to_owned(),
             Err(ProbeError::Failed(tail)) => tail.joined(),
             Err(e) => {
                 // ffprobe itself is the problem, not the file: upload it rather than risk deleting footage.
                 warn!(camera = %self.spool.camera, path = %pending.path.display(), "cannot probe a leftover segment, uploading it without stream facts: {e}");
-                return Some(SegmentMedia { duration_secs: 0.0, stream: Default::default() });
+                return Some(SegmentMedia { start: pending.start, duration_secs: 0.0, stream: Default::default() });
             }
         };
         let size = std::fs::metadata(&pending.path).map(|m| m.len()).unwrap_or(0);

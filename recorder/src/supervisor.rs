@@ -14,6 +14,7 @@ use crate::segment::{self, ListedSegment};
 use crate::spool::{CameraSpool, Pending, SegmentMedia};
 use crate::telemetry::CameraReport;
 use crds::contract::status::FaultKind;
+use jiff::Timestamp;
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -244,10 +245,15 @@ async fn read_segment_list(
             warn!(camera = %spool.camera, file = listed.file_name, "segment name has no start time; it will be queued by the spool scan");
             continue;
         };
+        // FFmpeg lists a segment the moment it cuts it, so "now" is the footage's end.
         let duration_secs = listed.duration_secs();
-        report.segment_recorded(start, duration_secs);
+        let footage_start = Timestamp::now()
+            .checked_sub(Duration::from_secs_f64(duration_secs))
+            .unwrap_or(start);
+        report.segment_recorded(footage_start, duration_secs);
         info!(camera = %spool.camera, file = listed.file_name, duration = format!("{duration_secs:.3}"), "segment finished");
-        spool.enqueue(Pending { path, start, media: Some(SegmentMedia { duration_secs, stream: media.clone() }) });
+        let media = SegmentMedia { start: footage_start, duration_secs, stream: media.clone() };
+        spool.enqueue(Pending { path, start, media: Some(media) });
     }
 }
 

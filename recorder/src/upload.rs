@@ -47,6 +47,7 @@ pub struct Uploader {
 pub struct SegmentFile<'a> {
     pub camera: &'a str,
     pub path: &'a Path,
+    /// The time in the file's name: the key is derived from it.
     pub start: Timestamp,
     pub media: &'a SegmentMedia,
 }
@@ -134,12 +135,10 @@ fn hex(bytes: &[u8]) -> String {
 /// The object metadata a playback UI reads without downloading the segment.
 pub fn object_metadata(segment: &SegmentFile, sha256_hex: &str) -> HashMap<String, String> {
     let mut meta = HashMap::new();
-    let end = segment
-        .start
-        .checked_add(std::time::Duration::from_secs_f64(segment.media.duration_secs.max(0.0)))
-        .unwrap_or(segment.start);
+    let start = segment.media.start;
+    let end = start.checked_add(std::time::Duration::from_secs_f64(segment.media.duration_secs.max(0.0))).unwrap_or(start);
     meta.insert("camera".into(), segment.camera.to_owned());
-    meta.insert("start".into(), segment.start.to_string());
+    meta.insert("start".into(), start.to_string());
     meta.insert("end".into(), end.to_string());
     meta.insert("duration".into(), format!("{:.3}", segment.media.duration_secs));
     meta.insert("sha256".into(), sha256_hex.to_owned());

@@ -1,0 +1,86 @@
+//! An S3 client independent of the recorder's code: the aws CLI (botocore).
+
+use super::seaweed::SeaweedFs;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+
+pub struct Bucket {
+    pub endpoint: String,
+    pub name: String,
+    access_key: String,
+    secret_key: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Object {
+    pub key: String,
+    pub size: u64,
+}
+
+impl Bucket {
+    pub fn on(server: &SeaweedFs, name: &str) -> Bucket {
+        let (access_key, secret_key) = server.credentials.clone().unwrap_or(("any".into(), "any".into()));
+        Bucket { endpoint: server.endpoint(), name: name.to_owned(), access_key, secret_key }
+    }
+
+    fn aws(&self) -> Command {
+        let mut command = Command::new("aws");
+        command
+            .args(["--endpoint-url", &self.endpoint, "--region", "us-east-1", "--output", "json"])
+            .env("AWS_ACCESS_KEY_ID", &self.access_key)
+            .env("AWS_SECRET_ACCESS_KEY", &self.secret_key)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE");
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Result<String, String> {
+        let output = self.aws().args(args).output().map_err(|e| format!("cannot run aws (pip install awscli): {e}"))?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).into_owned())
+        }
+    }
+
+    pub fn create(&self) {
+        self.run(&["s3api", "create-bucket", "--bucket", &self.name]).expect("create bucket");
+    }
+
+    /// Every object under `prefix`, in key order.
+    pub fn list(&self, prefix: &str) -> Vec<Object> {
+        let out = self.run(&["s3api", "list-objects-v2", "--bucket", &self.name, "--prefix", prefix]).expect("list objects");
+        if out.trim().is_empty() {
+            return Vec::new();
+        }
+        let listing: Value = serde_json::from_str(&out).expect("list-objects-v2 JSON");
+        let mut objects: Vec<Object> = listing["Contents"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|o| Object { key: o["Key"].as_str().unwrap().to_owned(), size: o["Size"].as_u64().unwrap() })
+                    .collect()
+            })
+            .unwrap_or_default();
+        objects.sort_by(|a, b| a.key.cmp(&b.key));
+        objects
+    }
+
+    /// The object's user metadata (x-amz-meta-*), lower-case keys.
+    pub fn metadata(&self, key: &str) -> HashMap<String, String> {
+        let out = self.run(&["s3api", "head-object", "--bucket", &self.name, "--key", key]).expect("head object");
+        let head: Value = serde_json::from_str(&out).expect("head-object JSON");
+        head["Metadata"]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.to_lowercase(), v.as_str().unwrap_or_default().to_owned())).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn download(&self, key: &str, to: &Path) {
+        let uri = format!("s3://{}/{key}", self.name);
+        self.run(&["s3", "cp", "--only-show-errors", &uri, &to.to_string_lossy()]).expect("download object");
+    }
+}

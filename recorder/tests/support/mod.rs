@@ -1,0 +1,75 @@
+//! Test infrastructure: real processes on loopback, each cleaned up on drop.
+//!
+//! - [`camera::CameraSim`]: GStreamer's RTSP server (tools/camera-sim.py), which tests stop, restart and freeze.
+//! - [`seaweed::SeaweedFs`]: a real SeaweedFS S3 server on free ports.
+//! - [`recorder::Recorder`]: the real `camera-recorder` binary, with its HTTP endpoints.
+//! - [`bucket::Bucket`]: an independent S3 client (the aws CLI) to check what landed.
+//! - [`media`]: ffprobe checks that a file plays.
+//!
+//! Nothing here sleeps to synchronise: [`wait_until`] polls a condition with a deadline.
+
+#![allow(dead_code)]
+
+pub mod bucket;
+pub mod footage;
+pub mod camera;
+pub mod media;
+pub mod recorder;
+pub mod seaweed;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+/// Free loopback ports, all reserved at once so they differ from each other.
+pub fn free_ports(count: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..count).map(|_| TcpListener::bind("127.0.0.1:0").expect("bind a free port")).collect();
+    listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
+}
+
+pub fn free_port() -> u16 {
+    free_ports(1)[0]
+}
+
+/// Polls `check` every 200 ms until it returns `Some`, or panics after `timeout` naming `what`.
+pub fn wait_until<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        if Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Sends a signal to a process.
+pub fn signal(pid: u32, signal: i32) {
+    // SAFETY: plain kill(2) on a pid we spawned.
+    unsafe {
+        libc::kill(pid as libc::pid_t, signal);
+    }
+}
+
+/// The command lines of `pid`'s child processes, read from /proc.
+pub fn children_of(pid: u32) -> Vec<Vec<String>> {
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        // The parent pid is the second field after the parenthesised command name.
+        let Some(after_name) = stat.rsplit_once(')').map(|(_, rest)| rest) else { continue };
+        if after_name.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok()) != Some(pid) {
+            continue;
+        }
+        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
+            children.push(cmdline.split(|b| *b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect());
+        }
+    }
+    children
+}

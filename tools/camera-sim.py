@@ -36,7 +36,7 @@ AUDIO_ENCODERS = {
 
 def launch_line(args):
     video = (
-        f"videotestsrc is-live=true pattern=ball ! video/x-raw,width={args.width},height={args.height},"
+        f"videotestsrc is-live=true pattern={args.pattern} ! video/x-raw,width={args.width},height={args.height},"
         f"framerate={args.fps}/1 ! clockoverlay time-format=\"%Y-%m-%d %H:%M:%S\" ! "
         + VIDEO_ENCODERS[args.codec].format(gop=args.gop, kbps=args.bitrate)
     )
@@ -53,6 +53,7 @@ def main():
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--fps", type=int, default=15)
+    parser.add_argument("--pattern", default="ball", help="videotestsrc pattern; snow does not compress, for high bitrates")
     parser.add_argument("--gop", type=int, default=30, help="keyframe interval in frames")
     parser.add_argument("--bitrate", type=int, default=2000, help="video bitrate in kbit/s")
     parser.add_argument("--user", help="require basic auth with this user")

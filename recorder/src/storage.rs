@@ -71,7 +71,9 @@ where
     let status = error.raw_response().map(|r| r.status().as_u16());
     let code = error.code().unwrap_or_default();
     let kind = match (code, status) {
-        ("NoSuchBucket" | "InvalidBucketName", _) | ("", Some(404)) if operation != "HeadObject" => FaultKind::BucketNotFound,
+        ("NoSuchBucket" | "InvalidBucketName", _) => FaultKind::BucketNotFound,
+        (_, Some(404)) if operation == "HeadBucket" => FaultKind::BucketNotFound,
+        (_, Some(404)) if operation == "HeadObject" => FaultKind::UploadVerifyFailed,
         ("InvalidAccessKeyId" | "SignatureDoesNotMatch" | "AccessDenied" | "InvalidToken" | "ExpiredToken", _)
         | (_, Some(401 | 403)) => FaultKind::StorageAuthFailed,
         ("BadDigest" | "InvalidDigest", _) => FaultKind::UploadVerifyFailed,

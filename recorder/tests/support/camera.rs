@@ -16,6 +16,7 @@ pub struct CameraOptions {
     pub width: u32,
     pub height: u32,
     pub bitrate_kbps: u32,
+    pub pattern: &'static str,
 }
 
 impl Default for CameraOptions {
@@ -30,6 +31,7 @@ impl Default for CameraOptions {
             width: 1280,
             height: 720,
             bitrate_kbps: 2000,
+            pattern: "ball",
         }
     }
 }
@@ -54,7 +56,7 @@ impl CameraSim {
             .args(["--port", &port.to_string(), "--codec", self.options.codec, "--audio", self.options.audio])
             .args(["--gop", &self.options.gop.to_string(), "--fps", &self.options.fps.to_string()])
             .args(["--width", &self.options.width.to_string(), "--height", &self.options.height.to_string()])
-            .args(["--bitrate", &self.options.bitrate_kbps.to_string()])
+            .args(["--bitrate", &self.options.bitrate_kbps.to_string(), "--pattern", self.options.pattern])
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         if let Some(user) = &self.options.user {

@@ -73,3 +73,17 @@ pub fn children_of(pid: u32) -> Vec<Vec<String>> {
     }
     children
 }
+
+/// The pid of `pid`'s child whose program name ends with `name`.
+pub fn child_pid(pid: u32, name: &str) -> Option<u32> {
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        let Some((head, rest)) = stat.rsplit_once(')') else { continue };
+        let parent = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
+        if parent == Some(pid) && head.split_once('(').is_some_and(|(_, comm)| comm.ends_with(name)) {
+            return Some(child);
+        }
+    }
+    None
+}

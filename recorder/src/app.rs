@@ -60,7 +60,13 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> std::io::Result
     });
 
     let background = CancellationToken::new();
-    tokio::spawn(check_storage(client, config.storage.bucket.clone(), board.clone(), redactor.clone(), background.clone()));
+    tokio::spawn(check_storage(
+        client,
+        config.storage.bucket.clone(),
+        board.clone(),
+        redactor.clone(),
+        background.clone(),
+    ));
     tokio::spawn(keep_spool_bounded(
         SpoolBudget::new(spools.clone(), config.recording.spool_max_bytes),
         board.clone(),
@@ -108,7 +114,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> std::io::Result
     let left: usize = spools.iter().map(|s| s.queued()).sum();
     match flushed {
         Ok(()) => info!("spool flushed; exiting"),
-        Err(_) => warn!(left, "grace period over with segments still in the spool; they will be uploaded after the next start"),
+        Err(_) => warn!(
+            left,
+            "grace period over with segments still in the spool; they will be uploaded after the next start"
+        ),
     }
     background.cancel();
     server.abort();

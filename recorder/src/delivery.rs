@@ -31,7 +31,8 @@ impl Delivery {
         while let Some(pending) = self.spool.next(&drain).await {
             let Some(media) = self.media_of(&pending).await else { continue };
             let started = Instant::now();
-            let segment = SegmentFile { camera: &self.spool.camera, path: &pending.path, start: pending.start, media: &media };
+            let segment =
+                SegmentFile { camera: &self.spool.camera, path: &pending.path, start: pending.start, media: &media };
             match self.uploader.upload(&segment).await {
                 Ok(uploaded) => {
                     if let Err(e) = self.spool.complete(&pending) {
@@ -92,7 +93,10 @@ impl Delivery {
         };
         let size = std::fs::metadata(&pending.path).map(|m| m.len()).unwrap_or(0);
         warn!(camera = %self.spool.camera, path = %pending.path.display(), size, "removing a leftover segment that is not playable: {unplayable}");
-        self.report.segment_dropped(DropReason::Unplayable, format!("leftover {} ({size} bytes): {unplayable}", pending.path.display()));
+        self.report.segment_dropped(
+            DropReason::Unplayable,
+            format!("leftover {} ({size} bytes): {unplayable}", pending.path.display()),
+        );
         if let Err(e) = self.spool.complete(pending) {
             error!(camera = %self.spool.camera, error = %e, "cannot remove an unplayable leftover");
         }

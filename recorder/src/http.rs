@@ -36,7 +36,9 @@ async fn ready(State(board): State<Arc<Board>>) -> Response {
             None => "storage: not checked yet".to_owned(),
         });
     }
-    for camera in status.cameras.iter().filter(|c| !c.recording && c.state != crds::contract::status::CameraState::Disabled) {
+    for camera in
+        status.cameras.iter().filter(|c| !c.recording && c.state != crds::contract::status::CameraState::Disabled)
+    {
         let why = camera.capture_error.as_ref().map_or("no recent data", |f| f.message.as_str());
         reasons.push(format!("camera {}: {why}", camera.id));
     }

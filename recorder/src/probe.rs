@@ -56,7 +56,12 @@ pub async fn file(ffprobe: &Path, path: &Path, redactor: &Redactor) -> Result<Me
     run(ffprobe, &["-i", &path], Duration::from_secs(30), redactor).await
 }
 
-async fn run(ffprobe: &Path, input_args: &[&str], timeout: Duration, redactor: &Redactor) -> Result<MediaInfo, ProbeError> {
+async fn run(
+    ffprobe: &Path,
+    input_args: &[&str],
+    timeout: Duration,
+    redactor: &Redactor,
+) -> Result<MediaInfo, ProbeError> {
     let mut command = Command::new(ffprobe);
     command
         .args(["-hide_banner", "-v", "error", "-of", "json", "-show_entries"])
@@ -67,7 +72,8 @@ async fn run(ffprobe: &Path, input_args: &[&str], timeout: Duration, redactor: &
         .stderr(Stdio::piped())
         .kill_on_drop(true);
     let child = command.spawn().map_err(|e| ProbeError::Spawn(e.to_string()))?;
-    let output = tokio::time::timeout(timeout, child.wait_with_output()).await.map_err(|_| ProbeError::Timeout(timeout))?;
+    let output =
+        tokio::time::timeout(timeout, child.wait_with_output()).await.map_err(|_| ProbeError::Timeout(timeout))?;
     let output = output.map_err(|e| ProbeError::Spawn(e.to_string()))?;
     if !output.status.success() {
         let mut tail = LogTail::new(8);

@@ -60,7 +60,8 @@ pub fn strip_userinfo(text: &str) -> String {
     while let Some(pos) = rest.find("://") {
         let (head, tail) = rest.split_at(pos + 3);
         out.push_str(head);
-        let token_end = tail.find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '<' | '>')).unwrap_or(tail.len());
+        let token_end =
+            tail.find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '<' | '>')).unwrap_or(tail.len());
         let token = &tail[..token_end];
         match token.rfind('@') {
             Some(at) => {

@@ -223,7 +223,11 @@ impl SpoolBudget {
                 .filter_map(|spool| spool.oldest_droppable().map(|start| (start, spool)))
                 .min_by_key(|(start, _)| *start);
             let Some((start, spool)) = oldest else {
-                tracing::warn!(total, max = self.max_bytes, "spool is over its bound but holds no finished segment to drop");
+                tracing::warn!(
+                    total,
+                    max = self.max_bytes,
+                    "spool is over its bound but holds no finished segment to drop"
+                );
                 break;
             };
             let size = spool.drop_segment(start).unwrap_or(0);

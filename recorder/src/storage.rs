@@ -5,7 +5,9 @@ use crate::redact::Redactor;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation};
+use aws_sdk_s3::config::{
+    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls;
 use crds::contract::status::FaultKind;
@@ -64,7 +66,12 @@ pub fn client(config: &StorageConfig) -> Client {
 }
 
 /// Classifies an SDK error. `HEAD` requests carry no error body, so the HTTP status decides for them.
-pub fn classify<E>(operation: &str, bucket: &str, error: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>, redactor: &Redactor) -> StorageError
+pub fn classify<E>(
+    operation: &str,
+    bucket: &str,
+    error: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+    redactor: &Redactor,
+) -> StorageError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
@@ -90,7 +97,9 @@ where
     };
     let hint = match kind {
         FaultKind::BucketNotFound => format!("; create bucket '{bucket}' or set S3_BUCKET to an existing one"),
-        FaultKind::StorageAuthFailed => "; check S3_ACCESS_KEY and S3_SECRET_KEY and the key's permissions on the bucket".to_owned(),
+        FaultKind::StorageAuthFailed => {
+            "; check S3_ACCESS_KEY and S3_SECRET_KEY and the key's permissions on the bucket".to_owned()
+        }
         FaultKind::StorageUnreachable => "; check S3_ENDPOINT and that the storage is up".to_owned(),
         _ => String::new(),
     };

@@ -104,7 +104,12 @@ impl Supervisor {
         };
         let mut child = match spawn_ffmpeg(&self.recording.ffmpeg, &spec) {
             Ok(child) => child,
-            Err(e) => return RunEnd::Failed { kind: FaultKind::RecorderFailed, message: format!("cannot start ffmpeg: {e}") },
+            Err(e) => {
+                return RunEnd::Failed {
+                    kind: FaultKind::RecorderFailed,
+                    message: format!("cannot start ffmpeg: {e}"),
+                };
+            }
         };
         info!(camera = %self.camera.id, url = %self.camera.url, "recording");
         self.watch(&mut child, media, shutdown).await
@@ -113,7 +118,14 @@ impl Supervisor {
     /// Probes the camera: what it sends decides the audio handling, and a refusal is reported precisely.
     async fn probe(&self) -> Result<MediaInfo, RunEnd> {
         let timeout = self.recording.stall_timeout.max(Duration::from_secs(10));
-        let probed = probe::camera(&self.recording.ffprobe, self.camera.url.expose(), self.camera.transport, timeout, &self.redactor).await;
+        let probed = probe::camera(
+            &self.recording.ffprobe,
+            self.camera.url.expose(),
+            self.camera.transport,
+            timeout,
+            &self.redactor,
+        )
+        .await;
         let failed = |kind, message| Err(RunEnd::Failed { kind, message });
         match probed {
             Ok(media) if media.video.is_some() => Ok(media),
@@ -247,9 +259,7 @@ async fn read_segment_list(
         };
         // FFmpeg lists a segment the moment it cuts it, so "now" is the footage's end.
         let duration_secs = listed.duration_secs();
-        let footage_start = Timestamp::now()
-            .checked_sub(Duration::from_secs_f64(duration_secs))
-            .unwrap_or(start);
+        let footage_start = Timestamp::now().checked_sub(Duration::from_secs_f64(duration_secs)).unwrap_or(start);
         report.segment_recorded(footage_start, duration_secs);
         info!(camera = %spool.camera, file = listed.file_name, duration = format!("{duration_secs:.3}"), "segment finished");
         let media = SegmentMedia { start: footage_start, duration_secs, stream: media.clone() };

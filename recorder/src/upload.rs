@@ -136,7 +136,8 @@ fn hex(bytes: &[u8]) -> String {
 pub fn object_metadata(segment: &SegmentFile, sha256_hex: &str) -> HashMap<String, String> {
     let mut meta = HashMap::new();
     let start = segment.media.start;
-    let end = start.checked_add(std::time::Duration::from_secs_f64(segment.media.duration_secs.max(0.0))).unwrap_or(start);
+    let end =
+        start.checked_add(std::time::Duration::from_secs_f64(segment.media.duration_secs.max(0.0))).unwrap_or(start);
     meta.insert("camera".into(), segment.camera.to_owned());
     meta.insert("start".into(), start.to_string());
     meta.insert("end".into(), end.to_string());
@@ -165,15 +166,20 @@ impl Uploader {
         let key = self.key_for(segment.camera, segment.start);
         let size = tokio::fs::metadata(segment.path)
             .await
-            .map_err(|e| StorageError::new(FaultKind::UploadFailed, format!("cannot read {}: {e}", segment.path.display())))?
+            .map_err(|e| {
+                StorageError::new(FaultKind::UploadFailed, format!("cannot read {}: {e}", segment.path.display()))
+            })?
             .len();
-        let parts = if size > self.part_size { plan_parts(size, self.part_size) } else { plan_parts(size, size.max(1)) };
+        let parts =
+            if size > self.part_size { plan_parts(size, self.part_size) } else { plan_parts(size, size.max(1)) };
         let path = segment.path.to_path_buf();
         let planned = parts.clone();
         let digests = tokio::task::spawn_blocking(move || digest(&path, &planned))
             .await
             .map_err(|e| StorageError::new(FaultKind::UploadFailed, format!("checksum task failed: {e}")))?
-            .map_err(|e| StorageError::new(FaultKind::UploadFailed, format!("cannot read {}: {e}", segment.path.display())))?;
+            .map_err(|e| {
+                StorageError::new(FaultKind::UploadFailed, format!("cannot read {}: {e}", segment.path.display()))
+            })?;
         let metadata = object_metadata(segment, &digests.sha256_hex);
         if parts.len() == 1 {
             self.put_single(segment.path, &key, &digests, metadata).await?;
@@ -184,7 +190,13 @@ impl Uploader {
         Ok(Uploaded { key, bytes: digests.size })
     }
 
-    async fn put_single(&self, path: &Path, key: &str, digests: &Digests, metadata: HashMap<String, String>) -> Result<(), StorageError> {
+    async fn put_single(
+        &self,
+        path: &Path,
+        key: &str,
+        digests: &Digests,
+        metadata: HashMap<String, String>,
+    ) -> Result<(), StorageError> {
         let body = file_range(path, 0, digests.size).await?;
         self.client
             .put_object()
@@ -237,7 +249,14 @@ impl Uploader {
                 .map_err(|e| classify("CompleteMultipartUpload", &self.bucket, &e, &self.redactor)),
             Err(error) => {
                 // Best effort: a failed abort leaves parts that a bucket lifecycle rule cleans up.
-                let _ = self.client.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(&upload_id).send().await;
+                let _ = self
+                    .client
+                    .abort_multipart_upload()
+                    .bucket(&self.bucket)
+                    .key(key)
+                    .upload_id(&upload_id)
+                    .send()
+                    .await;
                 Err(error)
             }
         }
@@ -271,15 +290,21 @@ impl Uploader {
                     (path.to_path_buf(), *part, self.bucket.clone(), self.redactor.clone());
                 in_flight.spawn(async move {
                     let body = file_range(&path, part.offset, part.len).await?;
-                    let output = request.body(body).send().await.map_err(|e| classify("UploadPart", &bucket, &e, &redactor))?;
-                    Ok::<_, StorageError>(CompletedPart::builder().part_number(part.number).set_e_tag(output.e_tag).build())
+                    let output =
+                        request.body(body).send().await.map_err(|e| classify("UploadPart", &bucket, &e, &redactor))?;
+                    Ok::<_, StorageError>(
+                        CompletedPart::builder().part_number(part.number).set_e_tag(output.e_tag).build(),
+                    )
                 });
             }
             match in_flight.join_next().await {
                 Some(Ok(Ok(part))) => completed.push(part),
                 Some(Ok(Err(error))) => return Err(error),
                 Some(Err(join_error)) => {
-                    return Err(StorageError::new(FaultKind::UploadFailed, format!("part upload task failed: {join_error}")));
+                    return Err(StorageError::new(
+                        FaultKind::UploadFailed,
+                        format!("part upload task failed: {join_error}"),
+                    ));
                 }
                 None => break,
             }
@@ -298,7 +323,9 @@ impl Uploader {
             .send()
             .await
             .map_err(|e| classify("HeadObject", &self.bucket, &e, &self.redactor))?;
-        let mismatch = |what: String| StorageError::new(FaultKind::UploadVerifyFailed, format!("{key}: {what}; the upload will be retried"));
+        let mismatch = |what: String| {
+            StorageError::new(FaultKind::UploadVerifyFailed, format!("{key}: {what}; the upload will be retried"))
+        };
         let stored_size = head.content_length().unwrap_or(-1);
         if stored_size != digests.size as i64 {
             return Err(mismatch(format!("stored size is {stored_size} bytes, sent {}", digests.size)));
@@ -309,7 +336,10 @@ impl Uploader {
         }
         // S3 defines the ETag as the MD5 (of the part MD5s) except for KMS and customer-key encryption.
         let etag_is_md5 = head.sse_customer_algorithm().is_none()
-            && !matches!(head.server_side_encryption(), Some(ServerSideEncryption::AwsKms | ServerSideEncryption::AwsKmsDsse));
+            && !matches!(
+                head.server_side_encryption(),
+                Some(ServerSideEncryption::AwsKms | ServerSideEncryption::AwsKmsDsse)
+            );
         let etag = head.e_tag().unwrap_or_default().trim_matches('"');
         if etag_is_md5 && etag != digests.expected_etag() {
             return Err(mismatch(format!("stored ETag is '{etag}', expected {}", digests.expected_etag())));
@@ -336,7 +366,10 @@ mod tests {
     #[test]
     fn parts_cover_the_file_exactly() {
         let parts = plan_parts(12, 5);
-        assert_eq!(parts.iter().map(|p| (p.number, p.offset, p.len)).collect::<Vec<_>>(), [(1, 0, 5), (2, 5, 5), (3, 10, 2)]);
+        assert_eq!(
+            parts.iter().map(|p| (p.number, p.offset, p.len)).collect::<Vec<_>>(),
+            [(1, 0, 5), (2, 5, 5), (3, 10, 2)]
+        );
         assert_eq!(plan_parts(10, 5).len(), 2);
         assert_eq!(plan_parts(0, 5), [PartRange { number: 1, offset: 0, len: 0 }]);
     }

@@ -26,20 +26,28 @@ fn rejected(env: &[(&str, &str)], args: &[&str], field: &str, fix: &str) -> Stri
     stderr
 }
 
+const URL: &str = "rtsp://admin:hunter2@cam.local/stream";
+
+/// An environment, the field its error must name, and a phrase of the fix.
+type Case = (&'static [(&'static str, &'static str)], &'static str, &'static str);
+
 #[test]
 fn each_bad_configuration_is_one_line_naming_the_field_and_the_fix_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let spool = dir.path().join("spool");
     let spool = spool.to_str().unwrap();
-    let url = "rtsp://admin:hunter2@cam.local/stream";
-    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+    let cases: &[Case] = &[
         (&[], "CAMERA_1_URL", "set CAMERA_1_URL"),
         (&[("CAMERA_1_URL", "cam.local/stream")], "CAMERA_1_URL", "rtsp://[user:password@]host"),
         (&[("CAMERA_1_URL", "http://admin:hunter2@cam.local/stream")], "CAMERA_1_URL", "use rtsp://"),
         (&[("CAMERA_1_URL", "rtsp://admin:hun@ter2@cam/s")], "CAMERA_1_URL", "percent-encode"),
-        (&[("CAMERA_1_URL", url), ("SEGMENT_DURATION", "5s")], "SEGMENT_DURATION", "choose between 10s and 1h"),
-        (&[("CAMERA_1_URL", url), ("SEGMENT_DURATION", "61m")], "SEGMENT_DURATION", "choose between 10s and 1h"),
-        (&[("CAMERA_1_URL", url), ("CAMERA_2_URL", url), ("CAMERA_2_ID", "camera-1")], "CAMERA_2_ID (or cameras[1].id)", "its own id"),
+        (&[("CAMERA_1_URL", URL), ("SEGMENT_DURATION", "5s")], "SEGMENT_DURATION", "choose between 10s and 1h"),
+        (&[("CAMERA_1_URL", URL), ("SEGMENT_DURATION", "61m")], "SEGMENT_DURATION", "choose between 10s and 1h"),
+        (
+            &[("CAMERA_1_URL", URL), ("CAMERA_2_URL", URL), ("CAMERA_2_ID", "camera-1")],
+            "CAMERA_2_ID (or cameras[1].id)",
+            "its own id",
+        ),
     ];
     for (env, field, fix) in cases {
         let mut env = env.to_vec();
@@ -68,9 +76,18 @@ fn an_unwritable_spool_directory_is_rejected() {
 fn duplicate_ids_in_the_file_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("recorder.toml");
-    std::fs::write(&file, "[[cameras]]\nid = \"door\"\nurl = \"rtsp://a/s\"\n\n[[cameras]]\nid = \"door\"\nurl = \"rtsp://b/s\"\n").unwrap();
+    std::fs::write(
+        &file,
+        "[[cameras]]\nid = \"door\"\nurl = \"rtsp://a/s\"\n\n[[cameras]]\nid = \"door\"\nurl = \"rtsp://b/s\"\n",
+    )
+    .unwrap();
     let spool = dir.path().join("spool");
-    rejected(&[("TEMP_DIR", spool.to_str().unwrap())], &["--config", file.to_str().unwrap()], "CAMERA_2_ID (or cameras[1].id)", "used twice");
+    rejected(
+        &[("TEMP_DIR", spool.to_str().unwrap())],
+        &["--config", file.to_str().unwrap()],
+        "CAMERA_2_ID (or cameras[1].id)",
+        "used twice",
+    );
     assert!(!spool.exists());
 }
 
@@ -79,7 +96,8 @@ fn check_config_validates_the_shipped_example_and_exits() {
     let dir = tempfile::tempdir().unwrap();
     let example = support::repo_root().join("config.example.toml");
     let spool = dir.path().join("spool");
-    let output = run(&[("TEMP_DIR", spool.to_str().unwrap())], &["--config", example.to_str().unwrap(), "--check-config"]);
+    let output =
+        run(&[("TEMP_DIR", spool.to_str().unwrap())], &["--config", example.to_str().unwrap(), "--check-config"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.starts_with("configuration OK: "), "{stdout}");

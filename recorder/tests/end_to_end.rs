@@ -74,7 +74,11 @@ fn an_authenticated_h264_camera_with_g711_audio_lands_as_documented_playable_seg
     let inner: Vec<&Footage> = footage[1..footage.len() - 1].iter().collect();
     for f in &inner {
         let seconds = f.end.duration_since(f.start).as_secs_f64();
-        assert!((seconds - 10.0).abs() <= 2.1, "{}: a full segment lasts 10 s give or take a GOP, got {seconds}", f.key);
+        assert!(
+            (seconds - 10.0).abs() <= 2.1,
+            "{}: a full segment lasts 10 s give or take a GOP, got {seconds}",
+            f.key
+        );
         let second = f.key.rsplit('_').next().unwrap()[13..15].parse::<u32>().unwrap();
         assert!(second % 10 <= 3, "{}: segments are cut at the wall clock's 10-second marks (plus up to a GOP)", f.key);
     }

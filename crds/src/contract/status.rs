@@ -148,6 +148,22 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
+    /// Kinds that end a recording run.
+    pub const CAPTURE: [FaultKind; 4] = [
+        FaultKind::CameraUnreachable,
+        FaultKind::CameraAuthFailed,
+        FaultKind::StreamStalled,
+        FaultKind::RecorderFailed,
+    ];
+    /// Kinds that fail an upload.
+    pub const STORAGE: [FaultKind; 5] = [
+        FaultKind::StorageAuthFailed,
+        FaultKind::BucketNotFound,
+        FaultKind::StorageUnreachable,
+        FaultKind::UploadVerifyFailed,
+        FaultKind::UploadFailed,
+    ];
+
     /// CamelCase name, the form used in condition reasons and metric labels.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -111,8 +111,7 @@ pub struct RecordingConfig {
 impl Config {
     /// Every secret in the configuration, for the log and error [`crate::redact::Redactor`].
     pub fn secrets(&self) -> Vec<String> {
-        let mut secrets: Vec<String> =
-            self.cameras.iter().flat_map(|c| c.url.secrets().map(str::to_owned)).collect();
+        let mut secrets: Vec<String> = self.cameras.iter().flat_map(|c| c.url.secrets().map(str::to_owned)).collect();
         if let Some(creds) = &self.storage.credentials {
             secrets.push(creds.secret_key.clone());
         }
@@ -305,16 +304,22 @@ fn recording_config(
     let spool_dir = sources
         .get(Some(env::TEMP_DIR), "storage.temp_dir", storage.temp_dir.clone())
         .map_or_else(|| PathBuf::from(env::DEFAULT_TEMP_DIR), |raw| PathBuf::from(raw.text));
-    let spool_max_bytes = match sources.get(Some(env::SPOOL_MAX_BYTES), "storage.spool_max_bytes", storage.spool_max_bytes.clone()) {
-        Some(raw) => raw.parse(|t| values::byte_size(t).and_then(|b| values::in_range(b, 1 << 20, u64::MAX, |b| format!("{b} bytes"))))?,
-        None => DEFAULT_SPOOL_MAX_BYTES,
-    };
-    let duration_setting = |env_name: &str, field: &str, value: Option<Scalar>, default: Duration, min: Duration, max: Duration| {
-        match sources.get(Some(env_name), field, value) {
-            Some(raw) => raw.parse(|t| values::duration(t).and_then(|d| values::in_range(d, min, max, human_duration))),
-            None => Ok(default),
-        }
-    };
+    let spool_max_bytes =
+        match sources.get(Some(env::SPOOL_MAX_BYTES), "storage.spool_max_bytes", storage.spool_max_bytes.clone()) {
+            Some(raw) => raw.parse(|t| {
+                values::byte_size(t).and_then(|b| values::in_range(b, 1 << 20, u64::MAX, |b| format!("{b} bytes")))
+            })?,
+            None => DEFAULT_SPOOL_MAX_BYTES,
+        };
+    let duration_setting =
+        |env_name: &str, field: &str, value: Option<Scalar>, default: Duration, min: Duration, max: Duration| {
+            match sources.get(Some(env_name), field, value) {
+                Some(raw) => {
+                    raw.parse(|t| values::duration(t).and_then(|d| values::in_range(d, min, max, human_duration)))
+                }
+                None => Ok(default),
+            }
+        };
     let stall_timeout = duration_setting(
         env::STALL_TIMEOUT,
         "recorder.stall_timeout",
@@ -333,11 +338,14 @@ fn recording_config(
     )?;
     let max_backoff = match sources.get(None, "recorder.max_backoff", recorder.max_backoff) {
         Some(raw) => raw.parse(|t| {
-            values::duration(t).and_then(|d| values::in_range(d, Duration::from_secs(1), Duration::from_secs(30), human_duration))
+            values::duration(t)
+                .and_then(|d| values::in_range(d, Duration::from_secs(1), Duration::from_secs(30), human_duration))
         })?,
         None => Duration::from_secs(30),
     };
-    let program = |value: Option<Scalar>, default: &str| value.map_or_else(|| PathBuf::from(default), |v| PathBuf::from(v.into_text()));
+    let program = |value: Option<Scalar>, default: &str| {
+        value.map_or_else(|| PathBuf::from(default), |v| PathBuf::from(v.into_text()))
+    };
     Ok(RecordingConfig {
         segment_duration,
         spool_dir,
@@ -358,7 +366,9 @@ fn segment_duration(sources: &Sources, storage: &FileStorage) -> Result<Duration
         }
         Ok(d)
     };
-    if let Some(raw) = sources.get(Some(env::SEGMENT_DURATION), "storage.segment_duration", storage.segment_duration.clone()) {
+    if let Some(raw) =
+        sources.get(Some(env::SEGMENT_DURATION), "storage.segment_duration", storage.segment_duration.clone())
+    {
         if raw.field == "storage.segment_duration" && storage.segment_duration_minutes.is_some() {
             return Err(ConfigError::new(
                 "storage.segment_duration",
@@ -369,7 +379,8 @@ fn segment_duration(sources: &Sources, storage: &FileStorage) -> Result<Duration
     }
     match sources.get(None, "storage.segment_duration_minutes", storage.segment_duration_minutes.clone()) {
         Some(raw) => raw.parse(|t| {
-            let minutes: u64 = t.trim().parse().map_err(|_| format!("'{t}' is not a whole number of minutes; write it like 15"))?;
+            let minutes: u64 =
+                t.trim().parse().map_err(|_| format!("'{t}' is not a whole number of minutes; write it like 15"))?;
             check(Duration::from_secs(minutes.saturating_mul(60)))
         }),
         None => Ok(DEFAULT_SEGMENT),
@@ -395,7 +406,9 @@ fn storage_config(sources: &Sources, storage: FileStorage) -> Result<StorageConf
     let access = sources.get(Some(env::S3_ACCESS_KEY), "storage.s3_access_key", storage.s3_access_key);
     let secret = sources.get(Some(env::S3_SECRET_KEY), "storage.s3_secret_key", storage.s3_secret_key);
     let credentials = match (access, secret) {
-        (Some(a), Some(s)) => Some(S3Credentials { access_key: a.text.trim().to_owned(), secret_key: s.text.trim().to_owned() }),
+        (Some(a), Some(s)) => {
+            Some(S3Credentials { access_key: a.text.trim().to_owned(), secret_key: s.text.trim().to_owned() })
+        }
         (None, None) => None,
         (Some(a), None) => {
             return Err(ConfigError::new(
@@ -411,7 +424,9 @@ fn storage_config(sources: &Sources, storage: FileStorage) -> Result<StorageConf
         }
     };
     let part_size = match sources.get(None, "storage.multipart_part_size", storage.multipart_part_size) {
-        Some(raw) => raw.parse(|t| values::byte_size(t).and_then(|b| values::in_range(b, MIN_PART_SIZE, 5 << 30, |b| format!("{b} bytes"))))?,
+        Some(raw) => raw.parse(|t| {
+            values::byte_size(t).and_then(|b| values::in_range(b, MIN_PART_SIZE, 5 << 30, |b| format!("{b} bytes")))
+        })?,
         None => DEFAULT_PART_SIZE,
     };
     let upload_concurrency = match sources.get(None, "storage.upload_concurrency", storage.upload_concurrency) {
@@ -434,7 +449,11 @@ fn endpoint_url(text: &str) -> Result<String, String> {
         return Err(format!("scheme '{scheme}' is not supported; {hint}"));
     }
     if rest.contains('@') {
-        return Err(format!("must not carry credentials; put them in {} and {}", env::S3_ACCESS_KEY, env::S3_SECRET_KEY));
+        return Err(format!(
+            "must not carry credentials; put them in {} and {}",
+            env::S3_ACCESS_KEY,
+            env::S3_SECRET_KEY
+        ));
     }
     if rest.is_empty() || rest.starts_with(['/', ':']) {
         return Err(format!("has no host; {hint}"));
@@ -447,7 +466,8 @@ fn bucket_name(text: &str) -> Result<String, String> {
     let name = text.trim();
     let rules = "bucket names are 3-63 characters of a-z, 0-9, '.' and '-', starting and ending with a letter or digit";
     let valid_chars = name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
-    let valid_ends = name.starts_with(|c: char| c.is_ascii_alphanumeric()) && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    let valid_ends =
+        name.starts_with(|c: char| c.is_ascii_alphanumeric()) && name.ends_with(|c: char| c.is_ascii_alphanumeric());
     if !(3..=63).contains(&name.len()) || !valid_chars || !valid_ends || name.contains("..") {
         return Err(format!("'{name}' is not a valid bucket name; {rules}"));
     }
@@ -457,7 +477,9 @@ fn bucket_name(text: &str) -> Result<String, String> {
 fn key_prefix(text: &str) -> Result<String, String> {
     let prefix = text.trim().trim_matches('/');
     if prefix.split('/').any(|part| part.is_empty() || part == "." || part == "..") && !prefix.is_empty() {
-        return Err(format!("'{prefix}' has an empty, '.' or '..' path part; write it like site-a or recordings/site-a"));
+        return Err(format!(
+            "'{prefix}' has an empty, '.' or '..' path part; write it like site-a or recordings/site-a"
+        ));
     }
     Ok(prefix.to_owned())
 }
@@ -470,7 +492,9 @@ fn camera_id(text: &str) -> Result<String, String> {
         && id.starts_with(|c: char| c.is_ascii_alphanumeric())
         && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
     if !valid {
-        return Err(format!("'{id}' is not a valid camera id; use 1-63 letters, digits, '-', '_' or '.', starting with a letter or digit"));
+        return Err(format!(
+            "'{id}' is not a valid camera id; use 1-63 letters, digits, '-', '_' or '.', starting with a letter or digit"
+        ));
     }
     Ok(id.to_owned())
 }
@@ -535,11 +559,14 @@ fn camera(sources: &Sources, number: usize, file: FileCamera) -> Result<CameraCo
         Some(raw) => raw.parse(values::boolean)?,
         None => true,
     };
-    let expected_resolution = get(CameraVar::Resolution, "resolution", file.resolution).map(|raw| raw.parse(values::resolution)).transpose()?;
+    let expected_resolution = get(CameraVar::Resolution, "resolution", file.resolution)
+        .map(|raw| raw.parse(values::resolution))
+        .transpose()?;
     let expected_fps = get(CameraVar::Fps, "fps", file.fps)
         .map(|raw| {
             raw.parse(|t| {
-                let fps: u32 = t.trim().parse().map_err(|_| format!("'{t}' is not a whole number of frames per second"))?;
+                let fps: u32 =
+                    t.trim().parse().map_err(|_| format!("'{t}' is not a whole number of frames per second"))?;
                 values::in_range(fps, 1, 240, |f| f.to_string())
             })
         })
@@ -572,9 +599,9 @@ pub fn check_spool_dir(dir: &Path) -> Result<(), ConfigError> {
         ConfigError::new(field(), format!("cannot create {}: {e}; point it at a writable directory", dir.display()))
     })?;
     let probe = dir.join(format!(".write-check-{}", std::process::id()));
-    std::fs::write(&probe, b"ok")
-        .and_then(|()| std::fs::remove_file(&probe))
-        .map_err(|e| ConfigError::new(field(), format!("{} is not writable: {e}; point it at a writable directory", dir.display())))
+    std::fs::write(&probe, b"ok").and_then(|()| std::fs::remove_file(&probe)).map_err(|e| {
+        ConfigError::new(field(), format!("{} is not writable: {e}; point it at a writable directory", dir.display()))
+    })
 }
 
 #[cfg(test)]

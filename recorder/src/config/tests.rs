@@ -74,13 +74,17 @@ fn the_environment_overrides_the_file() {
 fn the_file_accepts_the_duration_form_too() {
     let file = "[[cameras]]\nurl = \"rtsp://c/s\"\n[storage]\nsegment_duration = \"10m\"\n";
     assert_eq!(load(Some(file), &HashMap::new()).unwrap().recording.segment_duration, Duration::from_secs(600));
-    let both = "[[cameras]]\nurl = \"rtsp://c/s\"\n[storage]\nsegment_duration = \"10m\"\nsegment_duration_minutes = 10\n";
+    let both =
+        "[[cameras]]\nurl = \"rtsp://c/s\"\n[storage]\nsegment_duration = \"10m\"\nsegment_duration_minutes = 10\n";
     assert!(error(Some(both), &[]).problem.contains("keep only one"));
 }
 
+/// An environment, the field its error must name, and a phrase of the problem or fix.
+type Case = (&'static [(&'static str, &'static str)], &'static str, &'static str);
+
 #[test]
 fn each_bad_input_names_its_field_and_the_fix() {
-    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+    let cases: &[Case] = &[
         (&[], "CAMERA_1_URL", "no camera is configured"),
         (&[("CAMERA_1_URL", "cam.local/stream")], "CAMERA_1_URL", "use rtsp://"),
         (&[("CAMERA_1_URL", "http://admin:hunter2@cam/s")], "CAMERA_1_URL", "scheme 'http' is not supported"),
@@ -122,7 +126,8 @@ fn file_errors_point_at_the_line() {
 
 #[test]
 fn secrets_cover_camera_passwords_and_the_s3_secret() {
-    let config = load(None, &env(&[("CAMERA_1_URL", URL), ("S3_ACCESS_KEY", "AKID"), ("S3_SECRET_KEY", "wJalr")])).unwrap();
+    let config =
+        load(None, &env(&[("CAMERA_1_URL", URL), ("S3_ACCESS_KEY", "AKID"), ("S3_SECRET_KEY", "wJalr")])).unwrap();
     let secrets = config.secrets();
     assert!(secrets.contains(&"s3cr%40t".to_owned()));
     assert!(secrets.contains(&"wJalr".to_owned()));

@@ -1,7 +1,9 @@
 //! Prometheus metrics. The names of the original design are kept; every per-camera series has a `camera`
 //! label whose value is the camera id (never its URL).
 
-use prometheus::{Encoder, Gauge, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, Gauge, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 
 const NS: &str = "camera_recorder";
 
@@ -60,14 +62,23 @@ impl Metrics {
         ))
         .expect("valid gauge");
         registry.register(Box::new(storage_reachable.clone())).expect("unique metric");
-        let spool_max_bytes = Gauge::with_opts(opts("spool_max_bytes", "Configured upper bound of the spool, in bytes."))
-            .expect("valid gauge");
+        let spool_max_bytes =
+            Gauge::with_opts(opts("spool_max_bytes", "Configured upper bound of the spool, in bytes."))
+                .expect("valid gauge");
         registry.register(Box::new(spool_max_bytes.clone())).expect("unique metric");
 
         Metrics {
-            segments_recorded: counter("segments_recorded_total", "Segments FFmpeg finished writing to the spool.", &["camera"]),
+            segments_recorded: counter(
+                "segments_recorded_total",
+                "Segments FFmpeg finished writing to the spool.",
+                &["camera"],
+            ),
             segments_uploaded: counter("segments_uploaded_total", "Segments uploaded to S3 and verified.", &["camera"]),
-            uploaded_bytes: counter("uploaded_bytes_total", "Bytes of segments uploaded to S3 and verified.", &["camera"]),
+            uploaded_bytes: counter(
+                "uploaded_bytes_total",
+                "Bytes of segments uploaded to S3 and verified.",
+                &["camera"],
+            ),
             upload_failures: counter(
                 "upload_failures_total",
                 "Failed segment upload attempts, by reason (each is retried).",
@@ -83,9 +94,15 @@ impl Metrics {
                 "Segments deleted from the spool without being uploaded, by reason.",
                 &["camera", "reason"],
             ),
-            recording_active: int_gauge("recording_active", "1 while FFmpeg has produced data within the stall window, else 0."),
+            recording_active: int_gauge(
+                "recording_active",
+                "1 while FFmpeg has produced data within the stall window, else 0.",
+            ),
             spool_segments: int_gauge("spool_segments", "Finished segments waiting in the spool for upload."),
-            spool_bytes: int_gauge("spool_bytes", "Bytes in the spool for this camera, including the segment being written."),
+            spool_bytes: int_gauge(
+                "spool_bytes",
+                "Bytes in the spool for this camera, including the segment being written.",
+            ),
             last_segment_start: gauge(
                 "last_segment_start_timestamp_seconds",
                 "Unix time at which the last finished segment started.",

@@ -76,7 +76,8 @@ impl Board {
     pub fn snapshot(&self, now: Timestamp) -> RecorderStatus {
         let cameras: Vec<CameraStatus> = self.cameras.iter().map(|c| c.snapshot(now, self.stall_timeout)).collect();
         let storage = lock(&self.storage).clone();
-        let ready = storage.reachable && cameras.iter().filter(|c| c.state != CameraState::Disabled).all(|c| c.recording);
+        let ready =
+            storage.reachable && cameras.iter().filter(|c| c.state != CameraState::Disabled).all(|c| c.recording);
         RecorderStatus { ready, started_at: self.started_at, storage, cameras }
     }
 
@@ -122,6 +123,16 @@ impl CameraReport {
         // Create the per-camera series now, so they read 0 rather than being absent until the first event.
         for family in [&metrics.segments_recorded, &metrics.segments_uploaded, &metrics.uploaded_bytes] {
             family.with_label_values(&[&id]).reset();
+        }
+        // Every known reason too: an alert on increase() needs the series to exist before the first failure.
+        for kind in FaultKind::CAPTURE {
+            metrics.ffmpeg_restarts.with_label_values(&[&id, kind.as_str()]).reset();
+        }
+        for kind in FaultKind::STORAGE {
+            metrics.upload_failures.with_label_values(&[&id, kind.as_str()]).reset();
+        }
+        for reason in [DropReason::SpoolFull, DropReason::Unplayable] {
+            metrics.segments_dropped.with_label_values(&[&id, reason.as_str()]).reset();
         }
         metrics.spool_segments.with_label_values(&[&id]).set(0);
         metrics.spool_bytes.with_label_values(&[&id]).set(0);
@@ -281,7 +292,14 @@ mod tests {
     use super::*;
 
     fn stream(width: u32, height: u32, fps: f64) -> StreamInfo {
-        StreamInfo { video_codec: "h264".into(), width, height, fps: Some(fps), audio_codec: None, audio_handling: None }
+        StreamInfo {
+            video_codec: "h264".into(),
+            width,
+            height,
+            fps: Some(fps),
+            audio_codec: None,
+            audio_handling: None,
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ impl Bucket {
     }
 
     fn aws(&self) -> Command {
-        let mut command = Command::new("aws");
+        let mut command = Command::new(super::tool("aws"));
         command
             .args(["--endpoint-url", &self.endpoint, "--region", "us-east-1", "--output", "json"])
             .env("AWS_ACCESS_KEY_ID", &self.access_key)
@@ -51,7 +51,8 @@ impl Bucket {
 
     /// Every object under `prefix`, in key order.
     pub fn list(&self, prefix: &str) -> Vec<Object> {
-        let out = self.run(&["s3api", "list-objects-v2", "--bucket", &self.name, "--prefix", prefix]).expect("list objects");
+        let out =
+            self.run(&["s3api", "list-objects-v2", "--bucket", &self.name, "--prefix", prefix]).expect("list objects");
         if out.trim().is_empty() {
             return Vec::new();
         }

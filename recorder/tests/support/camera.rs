@@ -79,14 +79,21 @@ impl CameraSim {
                 Err(_) => panic!("camera simulator did not print READY within 20 s"),
             }
         };
-        self.port = url.rsplit(':').next().and_then(|p| p.split('/').next()).and_then(|p| p.parse().ok()).expect("port in READY url");
+        self.port = url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.split('/').next())
+            .and_then(|p| p.parse().ok())
+            .expect("port in READY url");
         self.child = Some(child);
     }
 
     /// The URL with credentials percent-encoded, as a user would configure it.
     pub fn url(&self) -> String {
         match &self.options.user {
-            Some(user) => format!("rtsp://{}:{}@127.0.0.1:{}/stream", encode(user), encode(&self.options.password), self.port),
+            Some(user) => {
+                format!("rtsp://{}:{}@127.0.0.1:{}/stream", encode(user), encode(&self.options.password), self.port)
+            }
             None => format!("rtsp://127.0.0.1:{}/stream", self.port),
         }
     }

@@ -42,7 +42,11 @@ pub fn check_all(bucket: &Bucket, camera: &str) -> Vec<Footage> {
         let start: Timestamp = metadata["start"].parse().unwrap();
         let end: Timestamp = metadata["end"].parse().unwrap();
         let duration: f64 = metadata["duration"].parse().unwrap();
-        assert!((duration - probed.duration).abs() < 1.0, "{key}: metadata duration {duration} vs ffprobe {}", probed.duration);
+        assert!(
+            (duration - probed.duration).abs() < 1.0,
+            "{key}: metadata duration {duration} vs ffprobe {}",
+            probed.duration
+        );
         footage.push(Footage { key, start, end, metadata, probed });
     }
     footage.sort_by_key(|f| f.start);
@@ -53,9 +57,16 @@ fn check_key_layout(camera: &str, key: &str) {
     let parts: Vec<&str> = key.split('/').collect();
     assert_eq!(parts.len(), 5, "{key}: expected <camera>/<YYYY>/<MM>/<DD>/<file>");
     assert_eq!(parts[0], camera, "{key}");
-    let stamp = parts[4].strip_prefix(&format!("{camera}_")).and_then(|s| s.strip_suffix("Z.mp4")).unwrap_or_else(|| panic!("{key}: file name"));
+    let stamp = parts[4]
+        .strip_prefix(&format!("{camera}_"))
+        .and_then(|s| s.strip_suffix("Z.mp4"))
+        .unwrap_or_else(|| panic!("{key}: file name"));
     assert_eq!(stamp.len(), 15, "{key}: stamp YYYYMMDDTHHMMSS");
-    assert_eq!((parts[1], parts[2], parts[3]), (&stamp[0..4], &stamp[4..6], &stamp[6..8]), "{key}: date folders match the stamp");
+    assert_eq!(
+        (parts[1], parts[2], parts[3]),
+        (&stamp[0..4], &stamp[4..6], &stamp[6..8]),
+        "{key}: date folders match the stamp"
+    );
 }
 
 /// The gaps between consecutive segments longer than `tolerance_secs`, as (end of one, start of next, gap).

@@ -15,7 +15,14 @@ pub struct Probed {
 
 pub fn probe(path: &Path) -> Result<Probed, String> {
     let output = Command::new("ffprobe")
-        .args(["-v", "error", "-of", "json", "-show_entries", "format=duration:stream=codec_type,codec_name,width,height"])
+        .args([
+            "-v",
+            "error",
+            "-of",
+            "json",
+            "-show_entries",
+            "format=duration:stream=codec_type,codec_name,width,height",
+        ])
         .arg(path)
         .output()
         .map_err(|e| e.to_string())?;

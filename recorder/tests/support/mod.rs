@@ -11,8 +11,8 @@
 #![allow(dead_code)]
 
 pub mod bucket;
-pub mod footage;
 pub mod camera;
+pub mod footage;
 pub mod media;
 pub mod recorder;
 pub mod seaweed;
@@ -27,8 +27,15 @@ pub fn repo_root() -> PathBuf {
 
 /// Free loopback ports, all reserved at once so they differ from each other.
 pub fn free_ports(count: usize) -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..count).map(|_| TcpListener::bind("127.0.0.1:0").expect("bind a free port")).collect();
+    let listeners: Vec<TcpListener> =
+        (0..count).map(|_| TcpListener::bind("127.0.0.1:0").expect("bind a free port")).collect();
     listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
+}
+
+/// A tool installed by scripts/install-deps.sh into .tools/venv, or else the one on PATH.
+pub fn tool(name: &str) -> PathBuf {
+    let pinned = repo_root().join(".tools/venv/bin").join(name);
+    if pinned.exists() { pinned } else { PathBuf::from(name) }
 }
 
 pub fn free_port() -> u16 {
@@ -68,7 +75,13 @@ pub fn children_of(pid: u32) -> Vec<Vec<String>> {
             continue;
         }
         if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
-            children.push(cmdline.split(|b| *b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect());
+            children.push(
+                cmdline
+                    .split(|b| *b == 0)
+                    .filter(|a| !a.is_empty())
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect(),
+            );
         }
     }
     children

@@ -53,7 +53,9 @@ impl Recorder {
             .expect("start camera-recorder");
         self.child = Some(child);
         let port = self.port;
-        wait_until(Duration::from_secs(20), "the recorder's /health", || http_get(port, "/health").filter(|(s, _)| *s == 200));
+        wait_until(Duration::from_secs(20), "the recorder's /health", || {
+            http_get(port, "/health").filter(|(s, _)| *s == 200)
+        });
     }
 
     pub fn pid(&self) -> u32 {
@@ -114,7 +116,13 @@ impl Recorder {
 
 pub fn spooled_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "mp4")).collect())
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "mp4"))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     files

@@ -35,10 +35,17 @@ impl SeaweedFs {
         let p = &self.ports;
         let data = self.dir.path().join("data");
         std::fs::create_dir_all(&data).unwrap();
-        let mut command = Command::new("weed");
+        let mut command = Command::new(super::tool("weed"));
         command
             .arg("server")
-            .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.telemetry=false", "-s3", "-volume.max=0", "-master.volumeSizeLimitMB=256"])
+            .args([
+                "-ip=127.0.0.1",
+                "-ip.bind=127.0.0.1",
+                "-master.telemetry=false",
+                "-s3",
+                "-volume.max=0",
+                "-master.volumeSizeLimitMB=256",
+            ])
             .arg(format!("-dir={}", data.display()))
             .arg(format!("-s3.port={}", p[0]))
             .arg(format!("-master.port={}", p[1]))

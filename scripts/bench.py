@@ -7,6 +7,9 @@ Part 1, recording cost. One simulated camera (640x360, 15 fps, 2000 kbit/s, GOP 
   (a) camera-recorder with N cameras (all the same URL), 10 s segments uploaded to a local SeaweedFS, and
   (b) N bare `ffmpeg` processes doing the same stream copy into local files: the baseline, i.e. what the
       recording would cost with no recorder at all.
+The camera shows the `snow` test pattern by default because noise does not compress: x264 then really sends
+~2000 kbit/s. With a simple pattern (--pattern ball) it sends ~120 kbit/s whatever the bitrate setting, which
+makes FFmpeg's work, and so the baseline, about 16 times smaller. The bitrate actually recorded is printed.
 Both run side by side so that they see the same machine noise. Over a window of --seconds it measures, from
 /proc, the CPU time (user + system) of the recorder process itself, of its children (the FFmpeg per camera and
 any ffprobe), and of the N baseline FFmpegs, and samples the recorder's resident memory.
@@ -33,6 +36,7 @@ import argparse
 import ctypes
 import json
 import os
+import resource
 import select
 import shutil
 import signal
@@ -267,10 +271,10 @@ def create_bucket(endpoint, tmp):
         time.sleep(1.0)
 
 
-def start_camera_sim(launched, tmp):
+def start_camera_sim(launched, tmp, pattern):
     argv = [
         SYSTEM_PYTHON, str(CAMERA_SIM), "--port", "0", "--width", str(SIM_WIDTH), "--height", str(SIM_HEIGHT),
-        "--fps", str(SIM_FPS), "--bitrate", str(SIM_KBPS), "--gop", str(SIM_GOP),
+        "--fps", str(SIM_FPS), "--bitrate", str(SIM_KBPS), "--gop", str(SIM_GOP), "--pattern", pattern,
     ]
     log = tmp / "camera-sim.err"
     proc = launched.start("camera-sim", argv, stdout=subprocess.PIPE, stderr=open(log, "wb"))
@@ -381,9 +385,10 @@ def wait_until_recording(recorder, listen, baselines, dirs, log_path):
 class Window:
     """CPU and memory of the recorder, its children and the baselines over one measurement window."""
 
-    def __init__(self, recorder_pid, baseline_pids, context_pids, launched):
+    def __init__(self, recorder_pid, baseline_pids, baseline_dirs, context_pids, launched):
         self.recorder_pid = recorder_pid
         self.baseline_pids = baseline_pids
+        self.baseline_dirs = baseline_dirs
         self.context_pids = context_pids  # name -> pid, e.g. the sim and SeaweedFS, for context only
         self.launched = launched
         self.rss_recorder, self.rss_child, self.rss_baseline = [], [], []
@@ -397,6 +402,7 @@ class Window:
         self.kids0 = children_of(self.recorder_pid)
         self.base0 = {pid: read_stat(pid) for pid in self.baseline_pids}
         self.ctx0 = {name: read_stat(pid) for name, pid in self.context_pids.items()}
+        self.bytes0 = dir_bytes(self.baseline_dirs)
         self._remember(self.kids0)
 
     def sample(self):
@@ -415,6 +421,7 @@ class Window:
         self.base1 = {pid: read_stat(pid) for pid in self.baseline_pids}
         self.ctx1 = {name: read_stat(pid) for name, pid in self.context_pids.items()}
         self.machine1 = machine_cpu_times()
+        self.bytes1 = dir_bytes(self.baseline_dirs)
         self._remember(self.kids1)
 
     def _remember(self, kids):
@@ -447,6 +454,8 @@ class Window:
             for name in self.context_pids if self.ctx0[name] and self.ctx1[name]
         }
         total = recorder_cpu + children_cpu
+        # What the camera really sent, from what the baselines wrote: the load behind every other figure.
+        kbps = (self.bytes1 - self.bytes0) * 8 / 1000 / wall / len(self.baseline_dirs)
         rss = [v for v in self.rss_recorder if v is not None]
         return {
             "window_seconds": round(wall, 2),
@@ -466,9 +475,14 @@ class Window:
             "ffmpeg_child_rss_mean_mib": _mean(self.rss_child),
             "baseline_ffmpeg_rss_mean_mib": _mean(self.rss_baseline),
             "children_seen": kinds,
+            "stream_kbit_per_s_measured": round(kbps),
             "machine_busy_percent": round(busy * 100, 1),
             "context_cpu_percent": context,
         }
+
+
+def dir_bytes(dirs):
+    return sum(f.stat().st_size for d in dirs for f in d.glob("*.mp4"))
 
 
 def _mean(values):
@@ -502,8 +516,9 @@ def measure(window, seconds):
 def run_recording(args, launched, tmp, recorder_bin, endpoint, weed):
     n = args.cameras
     print(f"\n== Part 1: recording, {n} cameras, recorder and {n} baseline ffmpegs side by side", flush=True)
-    _, url = start_camera_sim(launched, tmp)
-    print(f"  camera sim: {url} ({SIM_WIDTH}x{SIM_HEIGHT}, {SIM_FPS} fps, {SIM_KBPS} kbit/s, GOP {SIM_GOP})")
+    _, url = start_camera_sim(launched, tmp, args.pattern)
+    print(f"  camera sim: {url} ({SIM_WIDTH}x{SIM_HEIGHT}, {SIM_FPS} fps, {SIM_KBPS} kbit/s, GOP {SIM_GOP}, "
+          f"pattern {args.pattern})")
     listen = f"127.0.0.1:{free_ports(1)[0]}"
     config, log = tmp / "recorder.toml", tmp / "recorder.log"
     write_recorder_config(config, url, n, endpoint, tmp / "spool", listen)
@@ -515,8 +530,8 @@ def run_recording(args, launched, tmp, recorder_bin, endpoint, weed):
     time.sleep(WARMUP)
 
     sim = next(p for name, p, _ in launched.procs if name == "camera-sim")
-    window = Window(recorder.pid, [p.pid for p in baselines], {"camera_sim": sim.pid, "seaweedfs": weed.pid},
-                    launched)
+    window = Window(recorder.pid, [p.pid for p in baselines], dirs,
+                    {"camera_sim": sim.pid, "seaweedfs": weed.pid}, launched)
     before = counters(get_status(listen))
     print(f"  measuring for {args.seconds:.0f} s ...", flush=True)
     measure(window, args.seconds)
@@ -526,6 +541,7 @@ def run_recording(args, launched, tmp, recorder_bin, endpoint, weed):
         cameras=n,
         segments_uploaded_in_window=after["segmentsUploaded"] - before["segmentsUploaded"],
         segments_uploaded_total=after["segmentsUploaded"],
+        mb_uploaded_in_window=round((after["bytesUploaded"] - before["bytesUploaded"]) / 1e6, 1),
         upload_failures_in_window=after["uploadFailures"] - before["uploadFailures"],
         ffmpeg_restarts_in_window=after["ffmpegRestarts"] - before["ffmpegRestarts"],
         segments_dropped_in_window=after["segmentsDropped"] - before["segmentsDropped"],
@@ -542,6 +558,7 @@ def run_recording(args, launched, tmp, recorder_bin, endpoint, weed):
 def print_recording(f):
     n, wall = f["cameras"], f["window_seconds"]
     print(f"\n  Recording, {n} cameras, {wall:.1f} s window ({f['samples']} samples); CPU % is of one core")
+    print(f"  stream actually recorded           {f['stream_kbit_per_s_measured']} kbit/s per camera")
     print(f"  {'':34} {'CPU s':>8} {'CPU %':>8} {'per camera':>11}")
     for label, key in (("recorder process itself", "recorder"), ("recorder's ffmpeg/ffprobe children", "children"),
                        ("recorder total", "total"), (f"baseline: {n} bare ffmpeg", "baseline")):
@@ -556,7 +573,7 @@ def print_recording(f):
     print(f"  children seen in window            {f['children_seen']} "
           f"(sampled cross-check of children CPU: {f['children_cpu_seconds_sampled']:.2f} s)")
     print(f"  segments uploaded in window        {f['segments_uploaded_in_window']} "
-          f"(total {f['segments_uploaded_total']}); upload failures {f['upload_failures_in_window']}, "
+          f"({f['mb_uploaded_in_window']} MB; total {f['segments_uploaded_total']}); upload failures {f['upload_failures_in_window']}, "
           f"ffmpeg restarts {f['ffmpeg_restarts_in_window']}, dropped {f['segments_dropped_in_window']}")
     print(f"  machine busy during window         {f['machine_busy_percent']}% of {os.cpu_count()} CPUs; "
           f"context CPU %: {f['context_cpu_percent']}")
@@ -575,26 +592,32 @@ def make_random_file(path, megabytes):
     return megabytes * chunk
 
 
+def children_cpu_seconds():
+    """User + system CPU of every child this script has reaped so far (and their reaped descendants)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def upload_ours(upload_bin, endpoint, path):
-    began = time.monotonic()
+    began, cpu = time.monotonic(), children_cpu_seconds()
     done = subprocess.run([str(upload_bin), endpoint, BUCKET, str(path)], capture_output=True, text=True,
                           preexec_fn=_die_with_parent)
-    wall = time.monotonic() - began
+    wall, cpu = time.monotonic() - began, children_cpu_seconds() - cpu
     if done.returncode != 0:
         raise BenchError(f"upload_file failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    return wall, report
+    return wall, cpu, report
 
 
 def upload_aws(endpoint, path, run, tmp):
     argv = ["aws", "--endpoint-url", endpoint, "--region", "us-east-1", "s3", "cp", "--only-show-errors",
             str(path), f"s3://{BUCKET}/aws/file-{run}"]
-    began = time.monotonic()
+    began, cpu = time.monotonic(), children_cpu_seconds()
     done = subprocess.run(argv, env=aws_env(tmp), capture_output=True, text=True, preexec_fn=_die_with_parent)
-    wall = time.monotonic() - began
+    wall, cpu = time.monotonic() - began, children_cpu_seconds() - cpu
     if done.returncode != 0:
         raise BenchError(f"aws s3 cp failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
-    return wall
+    return wall, cpu
 
 
 def run_upload(args, tmp, upload_bin, endpoint):
@@ -602,17 +625,19 @@ def run_upload(args, tmp, upload_bin, endpoint):
           "alternating", flush=True)
     path = tmp / "upload.bin"
     size = make_random_file(path, args.upload_mb)
-    ours, ours_internal, aws = [], [], []
+    ours, ours_internal, aws, ours_cpu, aws_cpu = [], [], [], [], []
     for run in range(1, args.upload_runs + 1):
         # Alternate so that slow drift (page cache, SeaweedFS volume growth, other load) hits both equally.
-        wall, report = upload_ours(upload_bin, endpoint, path)
+        wall, cpu, report = upload_ours(upload_bin, endpoint, path)
         ours.append(size / 1e6 / wall)
         ours_internal.append(report["mb_per_s"])
-        print(f"  run {run}: ours {ours[-1]:7.1f} MB/s wall ({wall:.2f} s; its own timer {report['mb_per_s']} MB/s)",
-              flush=True)
-        wall = upload_aws(endpoint, path, run, tmp)
+        ours_cpu.append(cpu)
+        print(f"  run {run}: ours {ours[-1]:7.1f} MB/s wall ({wall:.2f} s, {cpu:.2f} CPU s; "
+              f"its own timer {report['mb_per_s']} MB/s)", flush=True)
+        wall, cpu = upload_aws(endpoint, path, run, tmp)
         aws.append(size / 1e6 / wall)
-        print(f"  run {run}: aws  {aws[-1]:7.1f} MB/s wall ({wall:.2f} s)", flush=True)
+        aws_cpu.append(cpu)
+        print(f"  run {run}: aws  {aws[-1]:7.1f} MB/s wall ({wall:.2f} s, {cpu:.2f} CPU s)", flush=True)
     path.unlink()
     figures = {
         "file_mb": args.upload_mb,
@@ -623,6 +648,10 @@ def run_upload(args, tmp, upload_bin, endpoint):
         "ours_median_mb_per_s": round(statistics.median(ours), 1),
         "ours_internal_median_mb_per_s": round(statistics.median(ours_internal), 1),
         "aws_median_mb_per_s": round(statistics.median(aws), 1),
+        # Client CPU only (SeaweedFS's share is not in it): on a small machine the uploader competes with the
+        # cameras' FFmpegs, so CPU per upload matters as much as speed.
+        "ours_cpu_seconds_median": round(statistics.median(ours_cpu), 2),
+        "aws_cpu_seconds_median": round(statistics.median(aws_cpu), 2),
     }
     figures["ratio_ours_to_aws"] = round(figures["ours_median_mb_per_s"] / figures["aws_median_mb_per_s"], 3)
     return figures
@@ -655,6 +684,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cameras", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60.0, help="measurement window of part 1")
+    parser.add_argument("--pattern", default="snow",
+                        help="camera test pattern; snow really reaches 2000 kbit/s, ball only ~120 kbit/s")
     parser.add_argument("--upload-mb", type=int, default=450, help="size of the upload test file, in MB (10^6)")
     parser.add_argument("--upload-runs", type=int, default=3, help="uploads per tool in part 2")
     parser.add_argument("--skip-upload", action="store_true")
@@ -667,7 +698,8 @@ def print_summary(results):
     print("\n================ summary ================")
     rec, up = results.get("recording"), results.get("upload")
     if rec:
-        print(f"recording, {rec['cameras']} cameras, {rec['window_seconds']:.0f} s:")
+        print(f"recording, {rec['cameras']} cameras, {rec['window_seconds']:.0f} s, "
+              f"{rec['stream_kbit_per_s_measured']} kbit/s each:")
         print(f"  recorder itself        {rec['recorder_cpu_percent']:7.2f}% CPU")
         print(f"  its ffmpeg children    {rec['children_cpu_percent']:7.2f}% CPU")
         print(f"  total                  {rec['total_cpu_percent']:7.2f}% CPU")
@@ -681,6 +713,7 @@ def print_summary(results):
         print(f"  ours (upload_file)     {up['ours_median_mb_per_s']:7.1f} MB/s wall "
               f"({up['ours_internal_median_mb_per_s']} MB/s by its own timer)")
         print(f"  aws s3 cp              {up['aws_median_mb_per_s']:7.1f} MB/s wall")
+        print(f"  client CPU per upload  ours {up['ours_cpu_seconds_median']:.2f} s, aws {up['aws_cpu_seconds_median']:.2f} s")
         print(f"  ratio ours/aws         {up['ratio_ours_to_aws']:7.3f}    goal >= 1.0")
     print(f"figures written to {RESULTS}")
 
@@ -712,13 +745,15 @@ def main():
         print_summary(results)
     except BenchError as e:
         print(f"\nbench: {e}", file=sys.stderr)
+        args.keep_temp = True  # its logs explain the failure
         return 1
     except KeyboardInterrupt:
         print("\nbench: interrupted, cleaning up", file=sys.stderr)
         return 130
     finally:
-        # A second Ctrl-C must not cut the clean-up short and leave processes behind.
+        # A second Ctrl-C or SIGTERM must not cut the clean-up short and leave processes behind.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         launched.stop_all()
         if args.keep_temp:
             print(f"temp dir kept: {tmp}")

@@ -5,4 +5,9 @@
 //! on `/status` (the recorder writes it, the operator reads it). Keeping both here means neither side can
 //! drift from the other without a compile error.
 
+#[cfg(feature = "resource")]
+pub mod camera;
 pub mod contract;
+
+#[cfg(feature = "resource")]
+pub use camera::{Camera, CameraSpec, CameraStatus};

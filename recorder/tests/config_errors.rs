@@ -1,12 +1,9 @@
 //! Bad configuration: one clear line naming the field and the fix, exit code 2, and nothing written.
 
-mod support;
-
 use std::process::{Command, Output};
-use support::recorder::BINARY;
 
 fn run(env: &[(&str, &str)], args: &[&str]) -> Output {
-    Command::new(BINARY)
+    Command::new(testkit::recorder_binary())
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .envs(env.iter().copied())
@@ -94,7 +91,7 @@ fn duplicate_ids_in_the_file_are_rejected() {
 #[test]
 fn check_config_validates_the_shipped_example_and_exits() {
     let dir = tempfile::tempdir().unwrap();
-    let example = support::repo_root().join("config.example.toml");
+    let example = testkit::repo_root().join("config.example.toml");
     let spool = dir.path().join("spool");
     let output =
         run(&[("TEMP_DIR", spool.to_str().unwrap())], &["--config", example.to_str().unwrap(), "--check-config"]);

@@ -1,15 +1,13 @@
 //! Camera → recorder → SeaweedFS, checked with an independent S3 client and ffprobe.
 
-mod support;
-
 use crds::contract::status::CameraState;
 use std::time::Duration;
-use support::bucket::Bucket;
-use support::camera::{CameraOptions, CameraSim};
-use support::footage::{self, Footage};
-use support::recorder::Recorder;
-use support::seaweed::SeaweedFs;
-use support::wait_until;
+use testkit::bucket::Bucket;
+use testkit::camera::{CameraOptions, CameraSim};
+use testkit::footage::{self, Footage};
+use testkit::recorder::Recorder;
+use testkit::seaweed::SeaweedFs;
+use testkit::wait_until;
 
 const PASSWORD: &str = "p@ss:w/rd#1";
 
@@ -132,7 +130,7 @@ fn a_url_and_an_endpoint_are_enough_for_fifteen_minute_segments_into_camera_reco
     assert_eq!(status.storage.bucket, "camera-recordings");
     assert_eq!(status.cameras[0].id, "camera-1");
     assert_eq!(recorder.sample("camera_recorder_segment_target_duration_seconds{camera=\"camera-1\"}"), Some(900.0));
-    let ffmpeg = support::children_of(recorder.pid())
+    let ffmpeg = testkit::children_of(recorder.pid())
         .into_iter()
         .find(|args| args.first().is_some_and(|a| a.ends_with("ffmpeg")))
         .expect("an ffmpeg child runs");

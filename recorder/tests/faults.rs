@@ -1,16 +1,14 @@
 //! Faults: the camera goes away or freezes, S3 goes away or refuses, the recorder is killed, the spool
 //! fills up. Nothing already recorded may be lost, and every fault shows in /status and /ready.
 
-mod support;
-
 use crds::contract::status::FaultKind;
 use std::time::{Duration, Instant};
-use support::bucket::Bucket;
-use support::camera::{CameraOptions, CameraSim};
-use support::footage;
-use support::recorder::Recorder;
-use support::seaweed::SeaweedFs;
-use support::{free_port, wait_until};
+use testkit::bucket::Bucket;
+use testkit::camera::{CameraOptions, CameraSim};
+use testkit::footage;
+use testkit::recorder::Recorder;
+use testkit::seaweed::SeaweedFs;
+use testkit::{free_port, wait_until};
 
 fn storage() -> (SeaweedFs, Bucket) {
     let s3 = SeaweedFs::start();
@@ -178,7 +176,7 @@ fn a_recorder_killed_mid_segment_uploads_the_partial_segment_after_restart() {
     ]);
     wait_until(Duration::from_secs(30), "recording", || recorder.status().cameras[0].recording.then_some(()));
     let ffmpeg_pid =
-        wait_until(Duration::from_secs(10), "the ffmpeg child", || support::child_pid(recorder.pid(), "ffmpeg"));
+        wait_until(Duration::from_secs(10), "the ffmpeg child", || testkit::child_pid(recorder.pid(), "ffmpeg"));
     // Kill once the segment being written holds several GOPs (the camera's GOP is 2 s).
     let partial = wait_until(Duration::from_secs(60), "a segment with 8 s of footage", || {
         let file = recorder.spooled("shed").pop()?;
@@ -283,7 +281,7 @@ fn wrong_storage_credentials_are_reported_and_the_spool_waits_for_the_right_ones
     let status_json = serde_json::to_string(&recorder.status()).unwrap();
     assert!(status_json.contains("S3_SECRET_KEY"), "the message says what to fix: {status_json}");
     assert!(recorder.terminate(Duration::from_secs(30)).success(), "a storage fault does not crash the recorder");
-    let kept = support::recorder::spooled_in(&spool.path().join("gate"));
+    let kept = testkit::recorder::spooled_in(&spool.path().join("gate"));
     assert!(!kept.is_empty(), "segments stay in the spool");
     for text in [recorder.logs(), status_json] {
         assert!(!text.contains("wrong-secret-5678"), "the S3 secret leaked");
@@ -336,7 +334,7 @@ fn a_camera_that_refuses_the_password_is_reported_without_the_password() {
     let (code, ready) = recorder.ready();
     assert_eq!(code, 503);
     let status = serde_json::to_string(&recorder.status()).unwrap();
-    let encoded = support::camera::encode(wrong_password);
+    let encoded = testkit::camera::encode(wrong_password);
     for text in [recorder.logs(), status, ready, recorder.metrics()] {
         assert!(
             !text.contains(wrong_password) && !text.contains(&encoded) && !text.contains("wr0ng"),

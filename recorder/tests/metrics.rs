@@ -1,7 +1,5 @@
 //! The metrics endpoint passes promtool, and large segments go up as verified multipart uploads.
 
-mod support;
-
 use recorder::config::{MIN_PART_SIZE, StorageConfig};
 use recorder::probe::MediaInfo;
 use recorder::redact::Redactor;
@@ -12,11 +10,11 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
-use support::bucket::Bucket;
-use support::camera::{CameraOptions, CameraSim};
-use support::recorder::Recorder;
-use support::seaweed::SeaweedFs;
-use support::wait_until;
+use testkit::bucket::Bucket;
+use testkit::camera::{CameraOptions, CameraSim};
+use testkit::recorder::Recorder;
+use testkit::seaweed::SeaweedFs;
+use testkit::wait_until;
 
 /// Every metric the README documents.
 const DOCUMENTED: &[&str] = &[

@@ -50,7 +50,7 @@ pub enum CameraVar {
     Fps,
     /// `tcp` (default) or `udp`.
     Transport,
-    /// `auto` (keep AAC, transcode other audio to AAC), `copy`, `aac` or `off`.
+    /// `auto` (keep AAC, transcode other audio to AAC), `copy`, `aac` or `none` (also `off`).
     Audio,
 }
 

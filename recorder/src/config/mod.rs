@@ -4,7 +4,6 @@
 //! validated [`Config`] or one [`ConfigError`] that names the field and the fix. The only check that needs
 //! the file system, whether the spool directory is writable, is [`check_spool_dir`].
 
-mod url;
 pub mod values;
 
 use crds::contract::env::{self, CameraVar};
@@ -15,7 +14,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use url::CameraUrl;
+pub use crds::contract::camera_url::{self as url, CameraUrl};
 use values::human_duration;
 
 pub const DEFAULT_SEGMENT: Duration = Duration::from_secs(15 * 60);
@@ -461,43 +460,7 @@ fn endpoint_url(text: &str) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
-/// S3's bucket naming rules, so a typo fails at start-up rather than on the first upload 15 minutes later.
-fn bucket_name(text: &str) -> Result<String, String> {
-    let name = text.trim();
-    let rules = "bucket names are 3-63 characters of a-z, 0-9, '.' and '-', starting and ending with a letter or digit";
-    let valid_chars = name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
-    let valid_ends =
-        name.starts_with(|c: char| c.is_ascii_alphanumeric()) && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-    if !(3..=63).contains(&name.len()) || !valid_chars || !valid_ends || name.contains("..") {
-        return Err(format!("'{name}' is not a valid bucket name; {rules}"));
-    }
-    Ok(name.to_owned())
-}
-
-fn key_prefix(text: &str) -> Result<String, String> {
-    let prefix = text.trim().trim_matches('/');
-    if prefix.split('/').any(|part| part.is_empty() || part == "." || part == "..") && !prefix.is_empty() {
-        return Err(format!(
-            "'{prefix}' has an empty, '.' or '..' path part; write it like site-a or recordings/site-a"
-        ));
-    }
-    Ok(prefix.to_owned())
-}
-
-/// Camera ids appear in S3 keys, spool paths and metric labels, so they are kept to a safe alphabet.
-fn camera_id(text: &str) -> Result<String, String> {
-    let id = text.trim();
-    let valid = !id.is_empty()
-        && id.len() <= 63
-        && id.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
-    if !valid {
-        return Err(format!(
-            "'{id}' is not a valid camera id; use 1-63 letters, digits, '-', '_' or '.', starting with a letter or digit"
-        ));
-    }
-    Ok(id.to_owned())
-}
+use crds::contract::names::{bucket_name, camera_id, key_prefix};
 
 fn cameras(sources: &Sources, file_cameras: Vec<FileCamera>) -> Result<Vec<CameraConfig>, ConfigError> {
     let env_count = highest_env_camera(sources.env);
@@ -585,7 +548,7 @@ fn camera(sources: &Sources, number: usize, file: FileCamera) -> Result<CameraCo
             "copy" => Ok(AudioMode::Copy),
             "aac" => Ok(AudioMode::Aac),
             "off" | "none" => Ok(AudioMode::Off),
-            other => Err(format!("'{other}' is not an audio mode; write auto, copy, aac or off")),
+            other => Err(format!("'{other}' is not an audio mode; write auto, copy, aac or none")),
         })?,
         None => AudioMode::Auto,
     };

@@ -9,8 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-pub const BINARY: &str = env!("CARGO_BIN_EXE_camera-recorder");
-
 pub struct Recorder {
     child: Option<Child>,
     pub port: u16,
@@ -42,7 +40,7 @@ impl Recorder {
 
     fn launch(&mut self) {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
-        let child = Command::new(BINARY)
+        let child = Command::new(super::recorder_binary())
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(&self.env)

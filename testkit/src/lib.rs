@@ -8,8 +8,6 @@
 //!
 //! Nothing here sleeps to synchronise: [`wait_until`] polls a condition with a deadline.
 
-#![allow(dead_code)]
-
 pub mod bucket;
 pub mod camera;
 pub mod footage;
@@ -23,6 +21,32 @@ use std::time::{Duration, Instant};
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+/// The `camera-recorder` binary: `CAMERA_RECORDER_BIN` if set, else the one in this build's target
+/// directory. A workspace test run builds it with the recorder's tests; when only another crate's tests were
+/// built, it is built here first.
+pub fn recorder_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("CAMERA_RECORDER_BIN") {
+        return PathBuf::from(path);
+    }
+    // Test executables live in <target>/<profile>/deps; binaries one level up.
+    let exe = std::env::current_exe().expect("test executable path");
+    let binary = exe.parent().and_then(|deps| deps.parent()).expect("target profile directory").join("camera-recorder");
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    BUILD.call_once(|| {
+        if binary.exists() {
+            return;
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = std::process::Command::new(cargo)
+            .args(["build", "--quiet", "-p", "recorder", "--bin", "camera-recorder"])
+            .current_dir(repo_root())
+            .status()
+            .expect("run cargo build for camera-recorder");
+        assert!(status.success(), "cargo build -p recorder --bin camera-recorder failed");
+    });
+    binary
 }
 
 /// Free loopback ports, all reserved at once so they differ from each other.

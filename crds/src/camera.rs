@@ -37,6 +37,8 @@ pub mod condition {
 }
 
 /// An IP camera recorded 24/7 into S3 by its own recorder pod.
+// Each printcolumn(...) repeats the same keys, which clippy takes for duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[kube(
     group = "cto-cameras.io",

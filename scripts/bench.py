@@ -2,6 +2,7 @@
 """Benchmark of camera-recorder: prints figures, never passes or fails.
 
     python3 scripts/bench.py [--cameras 16] [--seconds 60] [--upload-mb 450] [--skip-upload] [--skip-recording]
+                             [--pattern snow] [--upload-runs 3] [--keep-temp]
 
 Part 1, recording cost. One simulated camera (640x360, 15 fps, 2000 kbit/s, GOP 30) feeds, at the same time,
   (a) camera-recorder with N cameras (all the same URL), 10 s segments uploaded to a local SeaweedFS, and
@@ -18,9 +19,11 @@ How to read it:
   ratio = (recorder itself + its children) / baseline.
   1.00 means the recorder adds nothing over running FFmpeg by hand; 1.05 means the recorder (supervision,
   progress parsing, uploads, HTTP) costs 5 % more than the bare recording. The goal is <= 1.05, and a recorder
-  RSS of <= 30 MiB with 16 cameras. The recorder's FFmpegs are not byte-for-byte the baseline command: they also
-  print -progress once a second and flush each packet (flush_packets=1), so part of any excess is there, in the
-  children's line, not in the recorder's own line.
+  RSS of <= 30 MiB with 16 cameras. The baseline uploads nothing, so every cost of uploading (reading and
+  hashing each segment, HTTP) lands in the recorder's own line; "MB uploaded in window" shows how much that was.
+  The recorder's FFmpegs are not byte-for-byte the baseline command: they also print -progress once a second
+  and flush each packet (flush_packets=1), so part of any excess is there, in the children's line, not in the
+  recorder's own line.
   CPU % is percent of one core over the window.
 
 Part 2, upload throughput. A random --upload-mb file is uploaded alternately by
@@ -441,7 +444,9 @@ class Window:
         # by the recorder adds its whole CPU time to the recorder's cutime+cstime. So
         #   children = (reaped during window) + (alive at end, all their time) - (alive at start, time before).
         reaped = self.rec1["child_cpu"] - self.rec0["child_cpu"]
-        children_cpu = reaped + sum(s["cpu"] for s in self.kids1.values()) - sum(s["cpu"] for s in self.kids0.values())
+        alive_at_end = sum(s["cpu"] for s in self.kids1.values())
+        alive_at_start = sum(s["cpu"] for s in self.kids0.values())
+        children_cpu = reaped + alive_at_end - alive_at_start
         # Cross-check from the 0.5 s samples alone: loses at most the last half second of a child that ended.
         sampled = sum(s["cpu"] - (self.kids0[k]["cpu"] if k in self.kids0 else 0.0) for k, s in self.seen.items())
         baseline_cpu = sum(self.base1[p]["cpu"] - self.base0[p]["cpu"] for p in self.baseline_pids)
@@ -573,7 +578,8 @@ def print_recording(f):
     print(f"  children seen in window            {f['children_seen']} "
           f"(sampled cross-check of children CPU: {f['children_cpu_seconds_sampled']:.2f} s)")
     print(f"  segments uploaded in window        {f['segments_uploaded_in_window']} "
-          f"({f['mb_uploaded_in_window']} MB; total {f['segments_uploaded_total']}); upload failures {f['upload_failures_in_window']}, "
+          f"({f['mb_uploaded_in_window']} MB; total {f['segments_uploaded_total']}); "
+          f"upload failures {f['upload_failures_in_window']}, "
           f"ffmpeg restarts {f['ffmpeg_restarts_in_window']}, dropped {f['segments_dropped_in_window']}")
     print(f"  machine busy during window         {f['machine_busy_percent']}% of {os.cpu_count()} CPUs; "
           f"context CPU %: {f['context_cpu_percent']}")
@@ -713,7 +719,8 @@ def print_summary(results):
         print(f"  ours (upload_file)     {up['ours_median_mb_per_s']:7.1f} MB/s wall "
               f"({up['ours_internal_median_mb_per_s']} MB/s by its own timer)")
         print(f"  aws s3 cp              {up['aws_median_mb_per_s']:7.1f} MB/s wall")
-        print(f"  client CPU per upload  ours {up['ours_cpu_seconds_median']:.2f} s, aws {up['aws_cpu_seconds_median']:.2f} s")
+        print(f"  client CPU per upload  ours {up['ours_cpu_seconds_median']:.2f} s, "
+              f"aws {up['aws_cpu_seconds_median']:.2f} s")
         print(f"  ratio ours/aws         {up['ratio_ours_to_aws']:7.3f}    goal >= 1.0")
     print(f"figures written to {RESULTS}")
 

@@ -28,6 +28,8 @@ pub const LISTEN_ADDR: &str = "LISTEN_ADDR";
 pub const CONFIG_FILE: &str = "CONFIG_FILE";
 /// `json` for one JSON object per log line; anything else is human-readable text.
 pub const LOG_FORMAT: &str = "LOG_FORMAT";
+/// The pod's name (Kubernetes' downward API), reported in `/status` so the operator can name the pod.
+pub const POD_NAME: &str = "POD_NAME";
 
 pub const DEFAULT_BUCKET: &str = "camera-recordings";
 pub const DEFAULT_TEMP_DIR: &str = "/tmp/camera-recordings";

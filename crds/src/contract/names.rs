@@ -1,4 +1,4 @@
-//! Names both binaries check the same way: S3 bucket names, key prefixes and camera ids.
+//! Values both binaries check the same way: S3 bucket names, key prefixes, camera ids and byte sizes.
 //! Each returns the trimmed name, or a problem phrased to follow "`<field>`: " that says the rule.
 
 /// S3's bucket naming rules, so a typo fails at start-up (or in the Camera's status) rather than on the first
@@ -41,9 +41,42 @@ pub fn camera_id(text: &str) -> Result<String, String> {
     Ok(id.to_owned())
 }
 
+/// Bytes, plain or with a suffix: `500M`, `10G`, `10Gi`, `10GiB`, `1T`. Decimal suffixes are powers of
+/// 1000 and `i` suffixes powers of 1024, as in Kubernetes quantities.
+pub fn byte_size(text: &str) -> Result<u64, String> {
+    let hint = || format!("'{text}' is not a size; write it like 10Gi, 500M or 1073741824");
+    let trimmed = text.trim().trim_end_matches(['B', 'b']);
+    let split = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(trimmed.len());
+    let (number, suffix) = trimmed.split_at(split);
+    let number: u64 = number.parse().map_err(|_| hint())?;
+    let multiplier: u64 = match suffix {
+        "" => 1,
+        "k" | "K" => 1_000,
+        "M" => 1_000_000,
+        "G" => 1_000_000_000,
+        "T" => 1_000_000_000_000,
+        "Ki" => 1 << 10,
+        "Mi" => 1 << 20,
+        "Gi" => 1 << 30,
+        "Ti" => 1 << 40,
+        _ => return Err(hint()),
+    };
+    number.checked_mul(multiplier).ok_or_else(hint)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_accept_decimal_and_binary_suffixes() {
+        assert_eq!(byte_size("1024"), Ok(1024));
+        assert_eq!(byte_size("10Gi"), Ok(10 << 30));
+        assert_eq!(byte_size("10GiB"), Ok(10 << 30));
+        assert_eq!(byte_size("500M"), Ok(500_000_000));
+        assert!(byte_size("10 apples").is_err());
+        assert!(byte_size("99999999999T").is_err());
+    }
 
     #[test]
     fn bucket_names_follow_s3_rules() {

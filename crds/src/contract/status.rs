@@ -12,6 +12,9 @@ pub struct RecorderStatus {
     /// accepts uploads.
     pub ready: bool,
     pub started_at: Timestamp,
+    /// The pod this recorder runs in, from `POD_NAME`; `None` outside Kubernetes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
     pub storage: StorageStatus,
     pub cameras: Vec<CameraStatus>,
 }

@@ -10,28 +10,7 @@ pub fn duration(text: &str) -> Result<Duration, String> {
     Duration::try_from(parsed).map_err(|_| format!("'{text}' is negative; write it like 15m, 10s or 1h"))
 }
 
-/// Bytes, plain or with a suffix: `500M`, `10G`, `10Gi`, `10GiB`, `1T`. Decimal suffixes are powers of
-/// 1000 and `i` suffixes powers of 1024, as in Kubernetes quantities.
-pub fn byte_size(text: &str) -> Result<u64, String> {
-    let hint = || format!("'{text}' is not a size; write it like 10Gi, 500M or 1073741824");
-    let trimmed = text.trim().trim_end_matches(['B', 'b']);
-    let split = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(trimmed.len());
-    let (number, suffix) = trimmed.split_at(split);
-    let number: u64 = number.parse().map_err(|_| hint())?;
-    let multiplier: u64 = match suffix {
-        "" => 1,
-        "k" | "K" => 1_000,
-        "M" => 1_000_000,
-        "G" => 1_000_000_000,
-        "T" => 1_000_000_000_000,
-        "Ki" => 1 << 10,
-        "Mi" => 1 << 20,
-        "Gi" => 1 << 30,
-        "Ti" => 1 << 40,
-        _ => return Err(hint()),
-    };
-    number.checked_mul(multiplier).ok_or_else(hint)
-}
+pub use crds::contract::names::byte_size;
 
 /// `1920x1080`.
 pub fn resolution(text: &str) -> Result<(u32, u32), String> {
@@ -84,16 +63,6 @@ mod tests {
         assert_eq!(duration("PT15M"), Ok(Duration::from_secs(900)));
         assert!(duration("fifteen").unwrap_err().contains("like 15m"));
         assert!(duration("-5m").unwrap_err().contains("negative"));
-    }
-
-    #[test]
-    fn sizes_accept_decimal_and_binary_suffixes() {
-        assert_eq!(byte_size("1024"), Ok(1024));
-        assert_eq!(byte_size("10Gi"), Ok(10 << 30));
-        assert_eq!(byte_size("10GiB"), Ok(10 << 30));
-        assert_eq!(byte_size("500M"), Ok(500_000_000));
-        assert!(byte_size("10 apples").is_err());
-        assert!(byte_size("99999999999T").is_err());
     }
 
     #[test]

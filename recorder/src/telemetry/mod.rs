@@ -21,6 +21,7 @@ pub use metrics::Metrics;
 /// The whole recorder's report: storage, and one [`CameraReport`] per configured camera.
 pub struct Board {
     started_at: Timestamp,
+    pod: Option<String>,
     stall_timeout: Duration,
     metrics: Metrics,
     storage: Mutex<StorageStatus>,
@@ -38,6 +39,7 @@ impl Board {
             .collect();
         Arc::new(Board {
             started_at: Timestamp::now(),
+            pod: std::env::var(crds::contract::env::POD_NAME).ok().filter(|p| !p.is_empty()),
             stall_timeout: config.recording.stall_timeout,
             storage: Mutex::new(StorageStatus {
                 bucket: config.storage.bucket.clone(),
@@ -78,14 +80,16 @@ impl Board {
         let storage = lock(&self.storage).clone();
         let ready =
             storage.reachable && cameras.iter().filter(|c| c.state != CameraState::Disabled).all(|c| c.recording);
-        RecorderStatus { ready, started_at: self.started_at, storage, cameras }
+        RecorderStatus { ready, started_at: self.started_at, pod: self.pod.clone(), storage, cameras }
     }
 
     /// The metrics text. Freshness-based gauges are brought up to date first.
     pub fn render_metrics(&self, now: Timestamp) -> String {
         for camera in &self.cameras {
-            let recording = camera.snapshot(now, self.stall_timeout).recording;
-            self.metrics.recording_active.with_label_values(&[&camera.id]).set(i64::from(recording));
+            let snapshot = camera.snapshot(now, self.stall_timeout);
+            if snapshot.state != CameraState::Disabled {
+                self.metrics.recording_active.with_label_values(&[&camera.id]).set(i64::from(snapshot.recording));
+            }
         }
         self.metrics.render()
     }
@@ -136,7 +140,11 @@ impl CameraReport {
         }
         metrics.spool_segments.with_label_values(&[&id]).set(0);
         metrics.spool_bytes.with_label_values(&[&id]).set(0);
-        metrics.recording_active.with_label_values(&[&id]).set(0);
+        // A disabled camera has no recording_active series: 0 would read as "should record, does not"
+        // and page someone through the CameraNotRecording alert.
+        if camera.enabled {
+            metrics.recording_active.with_label_values(&[&id]).set(0);
+        }
         let _ = metrics.upload_duration.with_label_values(&[&id]);
         let status = CameraStatus {
             id: id.clone(),
@@ -300,6 +308,24 @@ mod tests {
             audio_codec: None,
             audio_handling: None,
         }
+    }
+
+    #[test]
+    fn a_disabled_camera_exports_no_recording_gauge_to_alert_on() {
+        let env: std::collections::HashMap<String, String> = [
+            ("CAMERA_1_URL", "rtsp://cam1/s"),
+            ("CAMERA_1_ID", "porch"),
+            ("CAMERA_2_URL", "rtsp://cam2/s"),
+            ("CAMERA_2_ID", "attic"),
+            ("CAMERA_2_ENABLED", "false"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let board = Board::new(&crate::config::load(None, &env).unwrap());
+        let text = board.render_metrics(Timestamp::now());
+        assert!(text.contains("camera_recorder_recording_active{camera=\"porch\"} 0"), "{text}");
+        assert!(!text.contains("camera_recorder_recording_active{camera=\"attic\"}"), "{text}");
     }
 
     #[test]

@@ -11,6 +11,8 @@ use std::time::Duration;
 
 pub struct Recorder {
     child: Option<Child>,
+    program: PathBuf,
+    args: Vec<String>,
     pub port: u16,
     pub log: PathBuf,
     pub spool: PathBuf,
@@ -32,15 +34,39 @@ impl Recorder {
             vars.insert((*k).to_owned(), (*v).to_owned());
         }
         let spool = PathBuf::from(&vars["TEMP_DIR"]);
+        Self::spawn(super::recorder_binary(), Vec::new(), vars, port, spool, dir)
+    }
+
+    /// Starts `program` with exactly `args` and `env` (and PATH), as a pod would run it. `port` is where its
+    /// HTTP server listens, `spool` its TEMP_DIR.
+    pub fn start_exact(
+        program: PathBuf,
+        args: Vec<String>,
+        env: BTreeMap<String, String>,
+        port: u16,
+        spool: PathBuf,
+    ) -> Recorder {
+        Self::spawn(program, args, env, port, spool, tempfile::tempdir().unwrap())
+    }
+
+    fn spawn(
+        program: PathBuf,
+        args: Vec<String>,
+        env: BTreeMap<String, String>,
+        port: u16,
+        spool: PathBuf,
+        dir: tempfile::TempDir,
+    ) -> Recorder {
         let log = dir.path().join("recorder.log");
-        let mut recorder = Recorder { child: None, port, log, spool, env: vars, _dir: dir };
+        let mut recorder = Recorder { child: None, program, args, port, log, spool, env, _dir: dir };
         recorder.launch();
         recorder
     }
 
     fn launch(&mut self) {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
-        let child = Command::new(super::recorder_binary())
+        let child = Command::new(&self.program)
+            .args(&self.args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(&self.env)

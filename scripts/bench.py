@@ -690,6 +690,9 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cameras", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60.0, help="measurement window of part 1")
+    parser.add_argument("--segment-seconds", type=int, default=10,
+                        help="segment length in part 1: 10 puts uploads in the window (the worst case); 900, the "
+                             "default the recorder runs with, measures the steady state of recording alone")
     parser.add_argument("--pattern", default="snow",
                         help="camera test pattern; snow really reaches 2000 kbit/s, ball only ~120 kbit/s")
     parser.add_argument("--upload-mb", type=int, default=450, help="size of the upload test file, in MB (10^6)")
@@ -726,7 +729,9 @@ def print_summary(results):
 
 
 def main():
+    global SEGMENT_SECONDS
     args = parse_args()
+    SEGMENT_SECONDS = args.segment_seconds
     recorder_bin, upload_bin = find_binaries()
     check_tools(args)
     # SIGTERM (e.g. from a CI runner) takes the same clean-up path as Ctrl-C.

@@ -69,17 +69,9 @@ pub struct RecordSpec<'a> {
 pub fn record_args(spec: &RecordSpec) -> Vec<OsString> {
     let mut args: Vec<OsString> = Vec::with_capacity(48);
     let mut push = |items: &[&str]| args.extend(items.iter().map(OsString::from));
-    push(&[
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "warning",
-        "-nostats",
-        "-progress",
-        "pipe:2",
-        "-stats_period",
-        "1",
-    ]);
+    // Progress every 2 s: often enough for a stall window of seconds, half the wake-ups of every second.
+    push(&["-hide_banner", "-nostdin", "-loglevel", "warning", "-nostats"]);
+    push(&["-progress", "pipe:2", "-stats_period", "2"]);
     push(&["-rtsp_transport", transport_name(spec.transport)]);
     push(&["-i", spec.url, "-map", "0:v:0"]);
     match spec.audio {

@@ -154,7 +154,7 @@ impl Supervisor {
         ));
 
         let stall_timeout = self.recording.stall_timeout;
-        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
         let end = loop {
             tokio::select! {
                 status = child.wait() => break exit_to_end(status, &tail.lock().unwrap_or_else(|p| p.into_inner())),

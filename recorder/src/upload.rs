@@ -1,8 +1,10 @@
 //! Uploading one segment file to S3, and proving it arrived whole.
 //!
-//! 1. One read of the file computes its SHA-256 (stored in the object's metadata) and the MD5 of every part.
+//! 1. One read of the file computes its SHA-256, which goes into the object's metadata (so it must be known
+//!    before the upload starts; SHA-256 runs on the CPU's SHA instructions and costs little).
 //! 2. Small files go up in one `PutObject`, larger ones as a multipart upload with several parts in flight.
-//!    Every request carries `Content-MD5`, so S3 itself rejects a body that changed on the way.
+//!    Every request carries `Content-MD5`, so S3 itself rejects a body that changed on the way. Each part's
+//!    MD5 is computed in that part's own task, so hashing one part overlaps with sending the others.
 //! 3. `HeadObject` confirms the size, our SHA-256 in the metadata, and the ETag where S3 defines it as the MD5.
 //!
 //! Only then does the caller delete the local file.
@@ -102,8 +104,8 @@ impl Digests {
     }
 }
 
-/// Reads the file once, hashing it whole (SHA-256) and per part (MD5).
-pub fn digest(path: &Path, parts: &[PartRange]) -> std::io::Result<Digests> {
+/// Reads the file once, hashing it whole (SHA-256) and, if `with_part_md5`, per part (MD5).
+pub fn digest(path: &Path, parts: &[PartRange], with_part_md5: bool) -> std::io::Result<Digests> {
     let mut file = std::fs::File::open(path)?;
     let mut sha = Sha256::new();
     let mut part_md5 = Vec::with_capacity(parts.len());
@@ -118,14 +120,38 @@ pub fn digest(path: &Path, parts: &[PartRange]) -> std::io::Result<Digests> {
             if read == 0 {
                 return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "segment shrank while it was read"));
             }
-            md5.update(&buffer[..read]);
+            if with_part_md5 {
+                md5.update(&buffer[..read]);
+            }
             sha.update(&buffer[..read]);
             left -= read as u64;
             size += read as u64;
         }
-        part_md5.push(md5.finalize().into());
+        if with_part_md5 {
+            part_md5.push(md5.finalize().into());
+        }
     }
     Ok(Digests { size, sha256_hex: hex(&sha.finalize()), part_md5 })
+}
+
+/// The MD5 of one byte range of the file.
+pub fn range_md5(path: &Path, part: PartRange) -> std::io::Result<[u8; 16]> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(part.offset))?;
+    let mut md5 = Md5::new();
+    let mut buffer = vec![0u8; 256 * 1024];
+    let mut left = part.len;
+    while left > 0 {
+        let want = buffer.len().min(left as usize);
+        let read = file.read(&mut buffer[..want])?;
+        if read == 0 {
+            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "segment shrank while it was read"));
+        }
+        md5.update(&buffer[..read]);
+        left -= read as u64;
+    }
+    Ok(md5.finalize().into())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -174,17 +200,18 @@ impl Uploader {
             if size > self.part_size { plan_parts(size, self.part_size) } else { plan_parts(size, size.max(1)) };
         let path = segment.path.to_path_buf();
         let planned = parts.clone();
-        let digests = tokio::task::spawn_blocking(move || digest(&path, &planned))
+        let single = parts.len() == 1;
+        let mut digests = tokio::task::spawn_blocking(move || digest(&path, &planned, single))
             .await
             .map_err(|e| StorageError::new(FaultKind::UploadFailed, format!("checksum task failed: {e}")))?
             .map_err(|e| {
                 StorageError::new(FaultKind::UploadFailed, format!("cannot read {}: {e}", segment.path.display()))
             })?;
         let metadata = object_metadata(segment, &digests.sha256_hex);
-        if parts.len() == 1 {
+        if single {
             self.put_single(segment.path, &key, &digests, metadata).await?;
         } else {
-            self.put_multipart(segment.path, &key, &parts, &digests, metadata).await?;
+            digests.part_md5 = self.put_multipart(segment.path, &key, &parts, metadata).await?;
         }
         self.verify(&key, &digests).await?;
         Ok(Uploaded { key, bytes: digests.size })
@@ -213,14 +240,14 @@ impl Uploader {
         Ok(())
     }
 
+    /// Returns the MD5 of each part, in part order.
     async fn put_multipart(
         &self,
         path: &Path,
         key: &str,
         parts: &[PartRange],
-        digests: &Digests,
         metadata: HashMap<String, String>,
-    ) -> Result<(), StorageError> {
+    ) -> Result<Vec<[u8; 16]>, StorageError> {
         let created = self
             .client
             .create_multipart_upload()
@@ -235,8 +262,8 @@ impl Uploader {
             .upload_id()
             .ok_or_else(|| StorageError::new(FaultKind::UploadFailed, "CreateMultipartUpload returned no upload id"))?
             .to_owned();
-        match self.send_parts(path, key, &upload_id, parts, digests).await {
-            Ok(completed) => self
+        match self.send_parts(path, key, &upload_id, parts).await {
+            Ok((completed, md5s)) => self
                 .client
                 .complete_multipart_upload()
                 .bucket(&self.bucket)
@@ -245,7 +272,7 @@ impl Uploader {
                 .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed)).build())
                 .send()
                 .await
-                .map(|_| ())
+                .map(|_| md5s)
                 .map_err(|e| classify("CompleteMultipartUpload", &self.bucket, &e, &self.redactor)),
             Err(error) => {
                 // Best effort: a failed abort leaves parts that a bucket lifecycle rule cleans up.
@@ -262,21 +289,21 @@ impl Uploader {
         }
     }
 
-    /// Sends the parts with up to `concurrency` in flight, each streamed from its byte range of the file.
+    /// Sends the parts with up to `concurrency` in flight. Each part task hashes its byte range (MD5, for
+    /// Content-MD5) and then streams it from the file. Returns the completed parts and their MD5s, in order.
     async fn send_parts(
         &self,
         path: &Path,
         key: &str,
         upload_id: &str,
         parts: &[PartRange],
-        digests: &Digests,
-    ) -> Result<Vec<CompletedPart>, StorageError> {
+    ) -> Result<(Vec<CompletedPart>, Vec<[u8; 16]>), StorageError> {
         let mut in_flight = JoinSet::new();
         let mut completed = Vec::with_capacity(parts.len());
-        let mut queue = parts.iter().zip(&digests.part_md5);
+        let mut queue = parts.iter();
         loop {
             while in_flight.len() < self.concurrency.max(1) {
-                let Some((part, md5)) = queue.next() else { break };
+                let Some(part) = queue.next() else { break };
                 let request = self
                     .client
                     .upload_part()
@@ -284,17 +311,27 @@ impl Uploader {
                     .key(key)
                     .upload_id(upload_id)
                     .part_number(part.number)
-                    .content_length(part.len as i64)
-                    .content_md5(BASE64.encode(md5));
+                    .content_length(part.len as i64);
                 let (path, part, bucket, redactor): (PathBuf, PartRange, String, Arc<Redactor>) =
                     (path.to_path_buf(), *part, self.bucket.clone(), self.redactor.clone());
                 in_flight.spawn(async move {
+                    let hashed = path.clone();
+                    let md5 = tokio::task::spawn_blocking(move || range_md5(&hashed, part))
+                        .await
+                        .map_err(|e| e.to_string())
+                        .and_then(|read| read.map_err(|e| e.to_string()))
+                        .map_err(|e| {
+                            StorageError::new(FaultKind::UploadFailed, format!("cannot read {}: {e}", path.display()))
+                        })?;
                     let body = file_range(&path, part.offset, part.len).await?;
-                    let output =
-                        request.body(body).send().await.map_err(|e| classify("UploadPart", &bucket, &e, &redactor))?;
-                    Ok::<_, StorageError>(
-                        CompletedPart::builder().part_number(part.number).set_e_tag(output.e_tag).build(),
-                    )
+                    let output = request
+                        .content_md5(BASE64.encode(md5))
+                        .body(body)
+                        .send()
+                        .await
+                        .map_err(|e| classify("UploadPart", &bucket, &e, &redactor))?;
+                    let done = CompletedPart::builder().part_number(part.number).set_e_tag(output.e_tag).build();
+                    Ok::<_, StorageError>((done, md5))
                 });
             }
             match in_flight.join_next().await {
@@ -309,8 +346,8 @@ impl Uploader {
                 None => break,
             }
         }
-        completed.sort_by_key(|p| p.part_number());
-        Ok(completed)
+        completed.sort_by_key(|(part, _)| part.part_number());
+        Ok(completed.into_iter().unzip())
     }
 
     /// Confirms the object S3 stored is the one we sent.
@@ -378,13 +415,15 @@ mod tests {
     fn digests_match_known_values_and_predict_the_multipart_etag() {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         file.write_all(b"abc").unwrap();
-        let single = digest(file.path(), &plan_parts(3, 3)).unwrap();
+        let single = digest(file.path(), &plan_parts(3, 3), true).unwrap();
         assert_eq!(single.sha256_hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_eq!(single.expected_etag(), "900150983cd24fb0d6963f7d28e17f72");
-        let multi = digest(file.path(), &plan_parts(3, 2)).unwrap();
+        let multi = digest(file.path(), &plan_parts(3, 2), true).unwrap();
         assert_eq!(multi.sha256_hex, single.sha256_hex);
         assert_eq!(multi.part_md5.len(), 2);
         assert!(multi.expected_etag().ends_with("-2"));
-        assert!(digest(file.path(), &plan_parts(4, 4)).is_err(), "a short file is an error, not a short upload");
+        let ranges: Vec<[u8; 16]> = plan_parts(3, 2).into_iter().map(|p| range_md5(file.path(), p).unwrap()).collect();
+        assert_eq!(ranges, multi.part_md5, "hashing a part on its own gives the same MD5");
+        assert!(digest(file.path(), &plan_parts(4, 4), true).is_err(), "a short file is an error, not a short upload");
     }
 }

@@ -178,3 +178,26 @@ async fn a_recording_camera_reports_its_facts_and_says_so_once() {
     reconciling.await.unwrap().unwrap();
     api.expect_no_more().await;
 }
+
+#[tokio::test]
+async fn a_camera_that_cannot_be_read_is_degraded_and_the_watch_goes_on() {
+    // fps is a string: it slipped past the schema (e.g. stored before a CRD upgrade).
+    let invalid: DeserializeGuard<Camera> = serde_json::from_value(json!({
+        "apiVersion": "cto-cameras.io/v1alpha1", "kind": "Camera",
+        "metadata": {"name": "front-door", "namespace": "cameras", "generation": 4},
+        "spec": {"urlSecretRef": {"name": "front-door-camera", "key": "url"}, "fps": "fast"}
+    }))
+    .unwrap();
+    assert!(invalid.0.is_err(), "the guard holds the error instead of failing the watch");
+    let (ctx, mut api) = context(FakeRecorders::answering(Err("must not be asked".into())));
+    let reconciling = tokio::spawn(reconcile(Arc::new(invalid), ctx));
+    let status = api.expect(Method::PATCH, STATUS).await;
+    let degraded = condition(&status.body, "Degraded");
+    assert_eq!(degraded["reason"], "InvalidSpec");
+    assert!(degraded["message"].as_str().unwrap().contains("cannot be read"), "{degraded}");
+    assert_eq!(degraded["observedGeneration"], 4);
+    accept_status(status);
+    let action = reconciling.await.unwrap().unwrap();
+    assert_eq!(action, kube::runtime::controller::Action::await_change(), "nothing to refresh until the spec changes");
+    api.expect_no_more().await;
+}

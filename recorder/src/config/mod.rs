@@ -22,6 +22,9 @@ pub const MIN_SEGMENT: Duration = Duration::from_secs(10);
 pub const MAX_SEGMENT: Duration = Duration::from_secs(60 * 60);
 pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(60);
+/// Cap of the reconnection backoff. Short, because every second the camera is back but not yet reconnected is
+/// footage lost; a probe every 10 s of a camera that is gone costs nothing.
+pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(10);
 pub const DEFAULT_SPOOL_MAX_BYTES: u64 = 10 << 30;
 pub const DEFAULT_REGION: &str = "us-east-1";
 /// Multipart parts: S3's minimum is 5 MiB. 16 MiB keeps a 15-minute 8 Mbit/s segment under 60 parts.
@@ -340,7 +343,7 @@ fn recording_config(
             values::duration(t)
                 .and_then(|d| values::in_range(d, Duration::from_secs(1), Duration::from_secs(30), human_duration))
         })?,
-        None => Duration::from_secs(30),
+        None => DEFAULT_MAX_BACKOFF,
     };
     let program = |value: Option<Scalar>, default: &str| {
         value.map_or_else(|| PathBuf::from(default), |v| PathBuf::from(v.into_text()))

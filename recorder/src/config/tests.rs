@@ -20,6 +20,7 @@ fn a_url_and_an_endpoint_give_fifteen_minute_segments_into_the_default_bucket() 
     assert_eq!(config.cameras[0].id, "camera-1");
     assert_eq!(config.cameras[0].transport, Transport::Tcp);
     assert_eq!(config.listen.port(), 8080);
+    assert_eq!(config.recording.max_backoff, Duration::from_secs(10), "reconnects are retried at least every 10 s");
     assert!(!config.summary().contains("s3cr"));
 }
 

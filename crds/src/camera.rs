@@ -139,6 +139,25 @@ fn default_true() -> bool {
     true
 }
 
+impl CameraSpec {
+    /// A spec with every default, recording the URL in Secret `secret` under `key`.
+    pub fn for_url_secret(secret: &str, key: &str) -> CameraSpec {
+        CameraSpec {
+            url_secret_ref: SecretKeySelector { name: secret.to_owned(), key: key.to_owned() },
+            enabled: true,
+            resolution: None,
+            fps: None,
+            bucket: None,
+            prefix: None,
+            segment_duration: None,
+            transport: Transport::default(),
+            audio: AudioMode::default(),
+            storage: None,
+            recorder: None,
+        }
+    }
+}
+
 /// A key in a Secret in the Camera's namespace.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, KubeSchema)]
 pub struct SecretKeySelector {

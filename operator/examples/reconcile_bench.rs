@@ -8,7 +8,7 @@
 //! events. Every reconcile therefore runs the whole pipeline: validate, build, apply, read the recorder,
 //! compute and write the status, publish events.
 
-use crds::camera::{Camera, CameraSpec, SecretKeySelector};
+use crds::camera::{Camera, CameraSpec};
 use crds::contract::status::{
     CameraState, CameraStatus as RecorderCamera, Counters, Expected, RecorderStatus, SegmentSummary, SpoolBacklog,
     StorageStatus, StreamInfo,
@@ -112,22 +112,10 @@ impl RecorderStatusSource for RecordingRecorders {
 }
 
 fn camera(name: &str) -> Camera {
-    let mut camera = Camera::new(
-        name,
-        CameraSpec {
-            url_secret_ref: SecretKeySelector { name: format!("{name}-url"), key: "url".into() },
-            enabled: true,
-            resolution: Some("1920x1080".into()),
-            fps: Some(15),
-            bucket: None,
-            prefix: None,
-            segment_duration: None,
-            transport: Default::default(),
-            audio: Default::default(),
-            storage: None,
-            recorder: None,
-        },
-    );
+    let mut spec = CameraSpec::for_url_secret(&format!("{name}-url"), "url");
+    spec.resolution = Some("1920x1080".into());
+    spec.fps = Some(15);
+    let mut camera = Camera::new(name, spec);
     camera.metadata.namespace = Some("bench".into());
     camera.metadata.uid = Some(format!("uid-{name}"));
     camera.metadata.generation = Some(1);

@@ -6,7 +6,7 @@ use crate::config::{OperatorConfig, RecorderDefaults};
 use crate::controller::Context;
 use crate::metrics::Metrics;
 use crate::recorder_client::{RecorderStatusSource, StatusFuture};
-use crds::camera::{Camera, CameraSpec, SecretKeySelector};
+use crds::camera::{Camera, CameraSpec};
 use crds::contract::status::{
     CameraState, CameraStatus as RecorderCamera, Counters, Expected, Fault, RecorderStatus, SegmentSummary,
     SpoolBacklog, StorageStatus, StreamInfo,
@@ -25,22 +25,7 @@ use tower_test::mock::{self, Handle, SendResponse};
 pub const NAMESPACE: &str = "cameras";
 
 pub fn camera(name: &str) -> Camera {
-    let mut camera = Camera::new(
-        name,
-        CameraSpec {
-            url_secret_ref: SecretKeySelector { name: format!("{name}-camera"), key: "url".into() },
-            enabled: true,
-            resolution: None,
-            fps: None,
-            bucket: None,
-            prefix: None,
-            segment_duration: None,
-            transport: Default::default(),
-            audio: Default::default(),
-            storage: None,
-            recorder: None,
-        },
-    );
+    let mut camera = Camera::new(name, CameraSpec::for_url_secret(&format!("{name}-camera"), "url"));
     camera.metadata.namespace = Some(NAMESPACE.into());
     camera.metadata.uid = Some(format!("uid-{name}"));
     camera.metadata.generation = Some(1);

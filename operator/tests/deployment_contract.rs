@@ -6,7 +6,7 @@
 //! What a container runtime would do is the only translation: the container's mount paths become temp
 //! directories, and its port becomes a free loopback port (the pod would have its own network namespace).
 
-use crds::camera::{Camera, CameraSpec, SecretKeySelector};
+use crds::camera::{Camera, CameraSpec};
 use crds::contract::env;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentStatus};
@@ -29,22 +29,12 @@ use testkit::{free_port, wait_until};
 const POD_NAME: &str = "recorder-porch-7c9d8-x2k4q";
 
 fn camera() -> Camera {
-    let mut camera = Camera::new(
-        "porch",
-        CameraSpec {
-            url_secret_ref: SecretKeySelector { name: "porch-camera".into(), key: "url".into() },
-            enabled: true,
-            resolution: Some("1280x720".into()),
-            fps: Some(15),
-            bucket: None,
-            prefix: Some("site-a".into()),
-            segment_duration: Some("10s".into()),
-            transport: Default::default(),
-            audio: Default::default(),
-            storage: None,
-            recorder: None,
-        },
-    );
+    let mut spec = CameraSpec::for_url_secret("porch-camera", "url");
+    spec.resolution = Some("1280x720".into());
+    spec.fps = Some(15);
+    spec.prefix = Some("site-a".into());
+    spec.segment_duration = Some("10s".into());
+    let mut camera = Camera::new("porch", spec);
     camera.metadata.namespace = Some("cameras".into());
     camera.metadata.uid = Some("uid-porch".into());
     camera.metadata.generation = Some(1);

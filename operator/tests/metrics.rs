@@ -3,8 +3,6 @@
 use crds::camera::CameraStatus;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use operator::metrics::Metrics;
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 fn status(recording: &str, degraded_reason: &str) -> CameraStatus {
@@ -35,17 +33,7 @@ fn operator_metrics_pass_promtool_and_count_cameras_by_condition() {
     metrics.leader.set(1);
     let text = metrics.render();
 
-    let mut promtool = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool (Debian package prometheus)");
-    promtool.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    let output = promtool.wait_with_output().unwrap();
-    let complaints = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success() && complaints.trim().is_empty(), "promtool check metrics: {complaints}\n{text}");
+    testkit::promtool_check_metrics(&text).unwrap_or_else(|complaints| panic!("promtool check metrics: {complaints}"));
 
     assert!(text.contains("camera_operator_cameras{condition=\"Recording\",status=\"True\"} 1"), "{text}");
     assert!(text.contains("camera_operator_cameras{condition=\"Recording\",status=\"False\"} 1"), "{text}");

@@ -109,24 +109,16 @@ pub fn digest(path: &Path, parts: &[PartRange], with_part_md5: bool) -> std::io:
     let mut file = std::fs::File::open(path)?;
     let mut sha = Sha256::new();
     let mut part_md5 = Vec::with_capacity(parts.len());
-    let mut buffer = vec![0u8; 256 * 1024];
     let mut size = 0u64;
     for part in parts {
         let mut md5 = Md5::new();
-        let mut left = part.len;
-        while left > 0 {
-            let want = buffer.len().min(left as usize);
-            let read = file.read(&mut buffer[..want])?;
-            if read == 0 {
-                return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "segment shrank while it was read"));
-            }
+        read_chunks(&mut file, part.len, |chunk| {
             if with_part_md5 {
-                md5.update(&buffer[..read]);
+                md5.update(chunk);
             }
-            sha.update(&buffer[..read]);
-            left -= read as u64;
-            size += read as u64;
-        }
+            sha.update(chunk);
+        })?;
+        size += part.len;
         if with_part_md5 {
             part_md5.push(md5.finalize().into());
         }
@@ -140,18 +132,25 @@ pub fn range_md5(path: &Path, part: PartRange) -> std::io::Result<[u8; 16]> {
     let mut file = std::fs::File::open(path)?;
     file.seek(SeekFrom::Start(part.offset))?;
     let mut md5 = Md5::new();
+    read_chunks(&mut file, part.len, |chunk| md5.update(chunk))?;
+    Ok(md5.finalize().into())
+}
+
+/// Feeds the next `len` bytes of `file` to `consume`, in chunks. A file shorter than that is an error, not a
+/// short upload.
+fn read_chunks(file: &mut std::fs::File, len: u64, mut consume: impl FnMut(&[u8])) -> std::io::Result<()> {
     let mut buffer = vec![0u8; 256 * 1024];
-    let mut left = part.len;
+    let mut left = len;
     while left > 0 {
         let want = buffer.len().min(left as usize);
         let read = file.read(&mut buffer[..want])?;
         if read == 0 {
             return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "segment shrank while it was read"));
         }
-        md5.update(&buffer[..read]);
+        consume(&buffer[..read]);
         left -= read as u64;
     }
-    Ok(md5.finalize().into())
+    Ok(())
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -6,8 +6,6 @@ use recorder::redact::Redactor;
 use recorder::spool::SegmentMedia;
 use recorder::upload::{SegmentFile, Uploader};
 use sha2::{Digest, Sha256};
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 use testkit::bucket::Bucket;
@@ -58,17 +56,8 @@ fn metrics_pass_promtool_and_count_what_happened() {
     });
     let metrics = recorder.metrics();
 
-    let mut promtool = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool (Debian package prometheus)");
-    promtool.stdin.take().unwrap().write_all(metrics.as_bytes()).unwrap();
-    let output = promtool.wait_with_output().unwrap();
-    let complaints = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success() && complaints.trim().is_empty(), "promtool check metrics: {complaints}");
+    testkit::promtool_check_metrics(&metrics)
+        .unwrap_or_else(|complaints| panic!("promtool check metrics: {complaints}"));
 
     for name in DOCUMENTED {
         assert!(metrics.contains(&format!("# TYPE {name} ")), "{name} is documented but not exported");

@@ -124,3 +124,20 @@ pub fn child_pid(pid: u32, name: &str) -> Option<u32> {
     }
     None
 }
+
+/// Runs `promtool check metrics` on a metrics exposition; `Err` holds promtool's complaints.
+pub fn promtool_check_metrics(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut promtool = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run promtool (Debian package prometheus): {e}"))?;
+    promtool.stdin.take().expect("stdin is piped").write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    let output = promtool.wait_with_output().map_err(|e| e.to_string())?;
+    let complaints = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    if output.status.success() && complaints.trim().is_empty() { Ok(()) } else { Err(complaints) }
+}

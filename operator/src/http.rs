@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 #[derive(Clone)]
 pub struct Health {
     pub metrics: Arc<Metrics>,
-    /// Set once the controller runs (after winning the Lease, when leader election is on).
+    /// Set once the process is up and connected to the API server, leading or standing by.
     pub ready: Arc<AtomicBool>,
 }
 
@@ -28,7 +28,7 @@ async fn ready(State(health): State<Health>) -> Response {
     if health.ready.load(Ordering::Relaxed) {
         (StatusCode::OK, "ready\n").into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "not ready: waiting to lead or to start the controller\n").into_response()
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready: starting\n").into_response()
     }
 }
 

@@ -39,6 +39,9 @@ async fn run(config: OperatorConfig) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let app = router(Health { metrics: metrics.clone(), ready: ready.clone() });
+    // Ready means "up and connected", whether leading or standing by: otherwise a second replica would never
+    // be ready, and rollouts waiting for it would never finish. Leadership shows in camera_operator_leader.
+    ready.store(true, Ordering::Relaxed);
     tokio::spawn(async move { axum::serve(listener, app).await });
     info!(addr = %config.listen, "serving /health, /ready and /metrics");
 
@@ -66,7 +69,6 @@ async fn run(config: OperatorConfig) -> Result<(), String> {
     };
 
     let ctx = Arc::new(Context::new(client, &config, Arc::new(HttpRecorders::new(HTTP_PORT)), metrics.clone()));
-    ready.store(true, Ordering::Relaxed);
     controller::run(ctx, config.namespaces(), stop.clone()).await;
     metrics.leader.set(0);
     let lost = !shutdown.is_cancelled();

@@ -276,11 +276,14 @@ pub fn deployment(camera: &Camera, plan: &Plan) -> Deployment {
     }
 }
 
+/// The Service the operator reads `/status` through. It publishes pods that are not ready: a recorder is
+/// unready exactly when it is not recording, and that is when the operator most needs to ask it why.
 pub fn service(camera: &Camera) -> Service {
     Service {
         metadata: metadata(camera),
         spec: Some(ServiceSpec {
             selector: Some(selector(camera)),
+            publish_not_ready_addresses: Some(true),
             ports: Some(vec![ServicePort {
                 name: Some("http".to_owned()),
                 port: HTTP_PORT,
@@ -400,7 +403,13 @@ mod tests {
         assert!(selector.iter().all(|(k, v)| template.labels.as_ref().unwrap().get(k) == Some(v)));
         let service = service(&cam);
         assert_eq!(service.metadata.name.as_deref(), Some("recorder-front-door"));
-        assert_eq!(service.spec.unwrap().selector.as_ref(), Some(selector));
+        let service_spec = service.spec.unwrap();
+        assert_eq!(service_spec.selector.as_ref(), Some(selector));
+        assert_eq!(
+            service_spec.publish_not_ready_addresses,
+            Some(true),
+            "an unready recorder must still answer /status, or the operator cannot say why it is not recording"
+        );
     }
 
     #[test]

@@ -47,6 +47,7 @@ def launch_line(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8554, help="RTSP port; 0 picks a free one")
+    parser.add_argument("--address", default="127.0.0.1", help="address to listen on (0.0.0.0 in a container)")
     parser.add_argument("--path", default="/stream")
     parser.add_argument("--codec", choices=sorted(VIDEO_ENCODERS), default="h264")
     parser.add_argument("--audio", choices=sorted(AUDIO_ENCODERS), default="none")
@@ -62,7 +63,7 @@ def main():
 
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
-    server.set_address("127.0.0.1")
+    server.set_address(args.address)
     server.set_service(str(args.port))
 
     factory = GstRtspServer.RTSPMediaFactory()
@@ -89,7 +90,8 @@ def main():
     for signum in (signal.SIGTERM, signal.SIGINT):
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signum, loop.quit)
 
-    print(f"READY rtsp://127.0.0.1:{server.get_bound_port()}{args.path}", flush=True)
+    host = "127.0.0.1" if args.address in ("0.0.0.0", "127.0.0.1") else args.address
+    print(f"READY rtsp://{host}:{server.get_bound_port()}{args.path}", flush=True)
     loop.run()
 
 

@@ -1,0 +1,63 @@
+{{/*
+Names. The release is usually called cto-cameras, which gives cto-cameras-operator for the operator's objects.
+*/}}
+{{- define "cto-cameras.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "cto-cameras.operator.name" -}}
+{{- printf "%s-operator" (include "cto-cameras.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The operator's HTTP port: /health, /ready, /metrics (operator::reconcile::build::HTTP_PORT). */}}
+{{- define "cto-cameras.httpPort" -}}8080{{- end -}}
+
+{{/* The user both images run as (operator::reconcile::build::RECORDER_UID, USER in the Dockerfiles). */}}
+{{- define "cto-cameras.uid" -}}65532{{- end -}}
+
+{{- define "cto-cameras.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/part-of: cto-cameras
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{- define "cto-cameras.operator.selectorLabels" -}}
+app.kubernetes.io/name: camera-operator
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "cto-cameras.operator.labels" -}}
+{{ include "cto-cameras.labels" . }}
+{{ include "cto-cameras.operator.selectorLabels" . }}
+app.kubernetes.io/component: operator
+{{- end -}}
+
+{{- define "cto-cameras.operator.image" -}}
+{{- printf "%s:%s" .Values.operator.image.repository (.Values.operator.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
+
+{{- define "cto-cameras.recorder.image" -}}
+{{- printf "%s:%s" .Values.recorder.image.repository (.Values.recorder.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
+
+{{/*
+Checks what values.schema.json cannot express, with a message that names the value.
+*/}}
+{{- define "cto-cameras.validate" -}}
+{{- if and (gt (int .Values.operator.replicas) 1) (not .Values.operator.leaderElection) -}}
+{{- fail (printf "operator.replicas is %d but operator.leaderElection is false: several operators would fight over the same Cameras. Set operator.leaderElection=true or operator.replicas=1." (int .Values.operator.replicas)) -}}
+{{- end -}}
+{{- $d := .Values.recorder.segmentDuration -}}
+{{- $n := int (trimSuffix "s" (trimSuffix "m" (trimSuffix "h" $d))) -}}
+{{- $seconds := $n -}}
+{{- if hasSuffix "m" $d }}{{ $seconds = mul $n 60 }}{{ end -}}
+{{- if hasSuffix "h" $d }}{{ $seconds = mul $n 3600 }}{{ end -}}
+{{- if or (lt (int $seconds) 10) (gt (int $seconds) 3600) -}}
+{{- fail (printf "recorder.segmentDuration is %s: it must be between 10s and 60m (e.g. 15m or 30s)." $d) -}}
+{{- end -}}
+{{- end -}}

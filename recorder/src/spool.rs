@@ -31,10 +31,10 @@ pub struct Pending {
 /// Facts about a finished segment that go into the object's metadata.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentMedia {
-    /// When the footage starts. For a listed segment this is when FFmpeg reported it finished minus its
-    /// duration, precise to the pipeline's latency; the file name (FFmpeg's open time, whole seconds) can
-    /// be a few seconds late for the first segment of a run, whose first packets FFmpeg buffered while it
-    /// probed the stream. For a leftover it is the file name's time.
+    /// When the footage starts. For a listed segment this comes from FFmpeg's stream time, anchored to the wall
+    /// clock once per run (see `supervisor::StreamClock`), so consecutive segments are contiguous; the file name
+    /// (FFmpeg's open time, whole seconds) can be a few seconds late for the first segment of a run, whose first
+    /// packets FFmpeg buffered while it probed the stream. For a leftover it is the file name's time.
     pub start: Timestamp,
     pub duration_secs: f64,
     pub stream: MediaInfo,

@@ -247,6 +247,7 @@ async fn read_segment_list(
     media: MediaInfo,
 ) {
     let mut lines = BufReader::new(stdout).lines();
+    let mut clock = StreamClock::default();
     while let Ok(Some(line)) = lines.next_line().await {
         let Some(listed) = ListedSegment::parse(&line) else {
             warn!(camera = %spool.camera, "unexpected segment list line: {line}");
@@ -257,13 +258,39 @@ async fn read_segment_list(
             warn!(camera = %spool.camera, file = listed.file_name, "segment name has no start time; it will be queued by the spool scan");
             continue;
         };
-        // FFmpeg lists a segment the moment it cuts it, so "now" is the footage's end.
         let duration_secs = listed.duration_secs();
-        let footage_start = Timestamp::now().checked_sub(Duration::from_secs_f64(duration_secs)).unwrap_or(start);
+        clock.observe(Timestamp::now(), listed.end_secs);
+        let footage_start = clock.wall_time(listed.start_secs).unwrap_or(start);
         report.segment_recorded(footage_start, duration_secs);
         info!(camera = %spool.camera, file = listed.file_name, duration = format!("{duration_secs:.3}"), "segment finished");
         let media = SegmentMedia { start: footage_start, duration_secs, stream: media.clone() };
         spool.enqueue(Pending { path, start, media: Some(media) });
+    }
+}
+
+/// Maps one FFmpeg run's stream time to wall-clock time.
+///
+/// The segment list gives each segment's start and end in stream time, cumulative over the run, so the
+/// segments of a run tile exactly. FFmpeg lists a segment the moment it cuts it: at that moment the wall clock
+/// is at the segment's end plus however long FFmpeg took to get there (more on a busy machine, most for the
+/// segment closed by SIGINT). The smallest such offset seen in the run is the closest to the truth, and one
+/// offset for the whole run keeps consecutive segments contiguous in their metadata.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StreamClock {
+    /// Wall-clock time of stream time zero.
+    origin: Option<Timestamp>,
+}
+
+impl StreamClock {
+    /// A segment ending at stream time `end_secs` was listed at `listed_at`.
+    pub fn observe(&mut self, listed_at: Timestamp, end_secs: f64) {
+        let Ok(origin) = listed_at.checked_sub(jiff::SignedDuration::from_secs_f64(end_secs.max(0.0))) else { return };
+        self.origin = Some(self.origin.map_or(origin, |known| known.min(origin)));
+    }
+
+    /// The wall-clock time of stream time `secs`, once a segment has been observed.
+    pub fn wall_time(&self, secs: f64) -> Option<Timestamp> {
+        self.origin?.checked_add(jiff::SignedDuration::from_secs_f64(secs.max(0.0))).ok()
     }
 }
 
@@ -292,5 +319,28 @@ async fn read_progress(
                 tail.lock().unwrap_or_else(|p| p.into_inner()).push(line);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StreamClock;
+    use jiff::Timestamp;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn segments_of_one_run_tile_and_the_least_delayed_listing_sets_the_clock() {
+        let mut clock = StreamClock::default();
+        assert_eq!(clock.wall_time(0.0), None);
+        // The first cut, at stream time 9.9 s, was listed 0.3 s late; the second one only 0.1 s late.
+        clock.observe(ts("2026-01-01T00:00:10.2Z"), 9.9);
+        clock.observe(ts("2026-01-01T00:00:20.0Z"), 19.9);
+        assert_eq!(clock.wall_time(0.0), Some(ts("2026-01-01T00:00:00.1Z")));
+        // The last segment, closed by SIGINT and listed 0.8 s late, does not move the clock.
+        clock.observe(ts("2026-01-01T00:00:27.6Z"), 26.7);
+        assert_eq!(clock.wall_time(19.9), Some(ts("2026-01-01T00:00:20.0Z")), "it starts where the previous one ended");
     }
 }

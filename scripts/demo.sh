@@ -63,8 +63,8 @@ echo "   status:  curl -s http://127.0.0.1:$http_port/status"
 echo "   metrics: curl -s http://127.0.0.1:$http_port/metrics"
 echo "   logs:    $demo/recorder.log"
 
-today="$(date -u +%Y/%m/%d)"
-prefix="$camera/$today/"
+# One prefix per camera covers every day, even a demo that runs across midnight UTC.
+prefix="$camera/"
 shown=""
 list_new() {
   local keys

@@ -104,25 +104,19 @@ impl Digests {
     }
 }
 
-/// Reads the file once, hashing it whole (SHA-256) and, if `with_part_md5`, per part (MD5).
-pub fn digest(path: &Path, parts: &[PartRange], with_part_md5: bool) -> std::io::Result<Digests> {
+/// Reads the `size` bytes of the file once: SHA-256 always, and the MD5 too if `with_md5` (a single-part upload
+/// sends it as Content-MD5; multipart uploads hash each part in its own task, see [`range_md5`]).
+pub fn digest(path: &Path, size: u64, with_md5: bool) -> std::io::Result<Digests> {
     let mut file = std::fs::File::open(path)?;
     let mut sha = Sha256::new();
-    let mut part_md5 = Vec::with_capacity(parts.len());
-    let mut size = 0u64;
-    for part in parts {
-        let mut md5 = Md5::new();
-        read_chunks(&mut file, part.len, |chunk| {
-            if with_part_md5 {
-                md5.update(chunk);
-            }
-            sha.update(chunk);
-        })?;
-        size += part.len;
-        if with_part_md5 {
-            part_md5.push(md5.finalize().into());
+    let mut md5 = Md5::new();
+    read_chunks(&mut file, size, |chunk| {
+        if with_md5 {
+            md5.update(chunk);
         }
-    }
+        sha.update(chunk);
+    })?;
+    let part_md5 = if with_md5 { vec![md5.finalize().into()] } else { Vec::new() };
     Ok(Digests { size, sha256_hex: hex(&sha.finalize()), part_md5 })
 }
 
@@ -198,9 +192,8 @@ impl Uploader {
         let parts =
             if size > self.part_size { plan_parts(size, self.part_size) } else { plan_parts(size, size.max(1)) };
         let path = segment.path.to_path_buf();
-        let planned = parts.clone();
         let single = parts.len() == 1;
-        let mut digests = tokio::task::spawn_blocking(move || digest(&path, &planned, single))
+        let mut digests = tokio::task::spawn_blocking(move || digest(&path, size, single))
             .await
             .map_err(|e| StorageError::new(FaultKind::UploadFailed, format!("checksum task failed: {e}")))?
             .map_err(|e| {
@@ -414,15 +407,19 @@ mod tests {
     fn digests_match_known_values_and_predict_the_multipart_etag() {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         file.write_all(b"abc").unwrap();
-        let single = digest(file.path(), &plan_parts(3, 3), true).unwrap();
+        let single = digest(file.path(), 3, true).unwrap();
         assert_eq!(single.sha256_hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_eq!(single.expected_etag(), "900150983cd24fb0d6963f7d28e17f72");
-        let multi = digest(file.path(), &plan_parts(3, 2), true).unwrap();
-        assert_eq!(multi.sha256_hex, single.sha256_hex);
-        assert_eq!(multi.part_md5.len(), 2);
-        assert!(multi.expected_etag().ends_with("-2"));
+        assert_eq!(range_md5(file.path(), plan_parts(3, 3)[0]).unwrap(), single.part_md5[0]);
+        let without_md5 = digest(file.path(), 3, false).unwrap();
+        assert_eq!(without_md5.sha256_hex, single.sha256_hex);
         let ranges: Vec<[u8; 16]> = plan_parts(3, 2).into_iter().map(|p| range_md5(file.path(), p).unwrap()).collect();
-        assert_eq!(ranges, multi.part_md5, "hashing a part on its own gives the same MD5");
-        assert!(digest(file.path(), &plan_parts(4, 4), true).is_err(), "a short file is an error, not a short upload");
+        assert_eq!(ranges[0], <[u8; 16]>::from(Md5::digest(b"ab")), "hashing a part on its own gives its MD5");
+        assert_eq!(ranges[1], <[u8; 16]>::from(Md5::digest(b"c")));
+        let multi = Digests { size: 3, sha256_hex: single.sha256_hex.clone(), part_md5: ranges };
+        assert!(multi.expected_etag().ends_with("-2"));
+        assert!(digest(file.path(), 4, true).is_err(), "a short file is an error, not a short upload");
+        let past_end = PartRange { number: 2, offset: 2, len: 2 };
+        assert!(range_md5(file.path(), past_end).is_err(), "a short part is an error too");
     }
 }

@@ -85,6 +85,7 @@ async fn run_scope(ctx: Arc<Context>, namespace: Option<String>, shutdown: Cance
     let owned = watcher::Config::default().labels(&format!("{}={}", MANAGED_BY.0, MANAGED_BY.1));
 
     let store = reader.clone();
+    let scope = namespace.clone();
     let metrics = ctx.metrics.clone();
     let forget = shutdown.clone();
     tokio::spawn(async move {
@@ -96,7 +97,7 @@ async fn run_scope(ctx: Arc<Context>, namespace: Option<String>, shutdown: Cance
             }
             let present: Vec<(String, String)> =
                 store.state().iter().map(|c| (c.namespace().unwrap_or_default(), c.name_any())).collect();
-            metrics.retain(|ns, name| present.iter().any(|(n, c)| n == ns && c == name));
+            metrics.retain(|ns, name| keep_metrics(scope.as_deref(), &present, ns, name));
         }
     });
 
@@ -111,4 +112,29 @@ async fn run_scope(ctx: Arc<Context>, namespace: Option<String>, shutdown: Cance
             }
         })
         .await;
+}
+
+/// Whether a Camera's metrics stay, as seen from the controller watching `scope` (`None`: all namespaces)
+/// whose cache holds `present`. A scope forgets only Cameras of its own namespace: those of other watched
+/// namespaces are not in its cache, and are for their own scope to forget.
+fn keep_metrics(scope: Option<&str>, present: &[(String, String)], namespace: &str, name: &str) -> bool {
+    let in_scope = scope.is_none_or(|own| own == namespace);
+    !in_scope || present.iter().any(|(n, c)| n == namespace && c == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_metrics;
+
+    #[test]
+    fn a_scope_forgets_only_its_own_deleted_cameras() {
+        let present = vec![("cameras".to_owned(), "door".to_owned())];
+        assert!(keep_metrics(Some("cameras"), &present, "cameras", "door"));
+        assert!(!keep_metrics(Some("cameras"), &present, "cameras", "deleted"));
+        assert!(
+            keep_metrics(Some("cameras"), &present, "shop", "till"),
+            "another scope's Camera is not ours to forget"
+        );
+        assert!(!keep_metrics(None, &present, "shop", "till"), "watching all namespaces, a missing Camera is gone");
+    }
 }

@@ -187,9 +187,11 @@ impl CameraSpool {
         self.queue().ready.len()
     }
 
-    fn refresh_backlog(&self) {
-        let segments = self.queued() as u64;
-        self.report.spool_backlog(segments, self.disk_bytes());
+    /// Reports the queue length and the bytes on disk; returns the bytes.
+    fn refresh_backlog(&self) -> u64 {
+        let bytes = self.disk_bytes();
+        self.report.spool_backlog(self.queued() as u64, bytes);
+        bytes
     }
 }
 
@@ -209,13 +211,12 @@ impl SpoolBudget {
         SpoolBudget { spools, max_bytes }
     }
 
-    pub fn total_bytes(&self) -> u64 {
-        self.spools.iter().map(|s| s.disk_bytes()).sum()
-    }
-
     /// Drops oldest segments until the spool fits. Returns the spool's size afterwards.
+    ///
+    /// Every camera's backlog is reported on the way, so its `spool_bytes` follows the segment being written
+    /// between queue events too.
     pub fn enforce(&self) -> u64 {
-        let mut total = self.total_bytes();
+        let mut total: u64 = self.spools.iter().map(|s| s.refresh_backlog()).sum();
         while total > self.max_bytes {
             let oldest = self
                 .spools

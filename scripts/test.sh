@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
+# camera-playback embeds the web UI's pinned npm packages (hls.js); the browser test uses playwright-core.
+scripts/build-ui.sh
 
 echo "== format and lints"
 cargo fmt --all --check

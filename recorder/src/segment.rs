@@ -7,7 +7,8 @@
 //! <prefix>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.mp4
 //! ```
 //!
-//! Keys sort by time, and one camera's day is one prefix listing. The playback UI relies on this layout.
+//! Keys sort by time, and one camera's day is one prefix listing. The layout is defined once, in
+//! `crds::contract::storage`, which playback reads with.
 
 use jiff::{Timestamp, civil::DateTime, tz::TimeZone};
 use std::path::{Path, PathBuf};
@@ -27,17 +28,9 @@ pub fn file_name_for(start: Timestamp) -> String {
     format!("{}.mp4", start.to_zoned(TimeZone::UTC).strftime(NAME_FORMAT))
 }
 
-/// The S3 key of `camera`'s segment that started at `start`.
+/// The S3 key of `camera`'s segment that started at `start` (the layout is `crds::contract::storage`'s).
 pub fn object_key(prefix: &str, camera: &str, start: Timestamp) -> String {
-    let utc = start.to_zoned(TimeZone::UTC);
-    let day = utc.strftime("%Y/%m/%d");
-    let stamp = utc.strftime(NAME_FORMAT);
-    let prefix = prefix.trim_matches('/');
-    if prefix.is_empty() {
-        format!("{camera}/{day}/{camera}_{stamp}.mp4")
-    } else {
-        format!("{prefix}/{camera}/{day}/{camera}_{stamp}.mp4")
-    }
+    crds::contract::storage::segment_key(prefix, camera, start)
 }
 
 /// One line of FFmpeg's CSV segment list: `name,start,end`, times in seconds of stream time.

@@ -24,6 +24,8 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, ServerSideEncry
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use crds::contract::status::FaultKind;
+use crds::contract::storage::{self, IndexName, SegmentIndex, SegmentMetadata};
+use fmp4::index::IndexBuilder;
 use jiff::Timestamp;
 use md5::{Digest, Md5};
 use sha2::Sha256;
@@ -80,13 +82,13 @@ pub fn plan_parts(size: u64, part_size: u64) -> Vec<PartRange> {
         .collect()
 }
 
-/// The checksums of one read of the file.
-#[derive(Debug, Clone, PartialEq)]
+/// The checksums of one read of the file, and the fragment index built from the same bytes.
 pub struct Digests {
     pub size: u64,
     pub sha256_hex: String,
     /// MD5 of each part, in part order; one entry for a single-part upload.
     pub part_md5: Vec<[u8; 16]>,
+    pub index: IndexBuilder,
 }
 
 impl Digests {
@@ -104,20 +106,23 @@ impl Digests {
     }
 }
 
-/// Reads the `size` bytes of the file once: SHA-256 always, and the MD5 too if `with_md5` (a single-part upload
-/// sends it as Content-MD5; multipart uploads hash each part in its own task, see [`range_md5`]).
+/// Reads the `size` bytes of the file once: SHA-256 and the fragment index always, and the MD5 too if
+/// `with_md5` (a single-part upload sends it as Content-MD5; multipart uploads hash each part in its own task,
+/// see [`range_md5`]).
 pub fn digest(path: &Path, size: u64, with_md5: bool) -> std::io::Result<Digests> {
     let mut file = std::fs::File::open(path)?;
     let mut sha = Sha256::new();
     let mut md5 = Md5::new();
+    let mut index = IndexBuilder::new();
     read_chunks(&mut file, size, |chunk| {
         if with_md5 {
             md5.update(chunk);
         }
         sha.update(chunk);
+        index.push(chunk);
     })?;
     let part_md5 = if with_md5 { vec![md5.finalize().into()] } else { Vec::new() };
-    Ok(Digests { size, sha256_hex: hex(&sha.finalize()), part_md5 })
+    Ok(Digests { size, sha256_hex: hex(&sha.finalize()), part_md5, index })
 }
 
 /// The MD5 of one byte range of the file.
@@ -151,28 +156,28 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The object metadata a playback UI reads without downloading the segment.
-pub fn object_metadata(segment: &SegmentFile, sha256_hex: &str) -> HashMap<String, String> {
-    let mut meta = HashMap::new();
-    let start = segment.media.start;
-    let end =
-        start.checked_add(std::time::Duration::from_secs_f64(segment.media.duration_secs.max(0.0))).unwrap_or(start);
-    meta.insert("camera".into(), segment.camera.to_owned());
-    meta.insert("start".into(), start.to_string());
-    meta.insert("end".into(), end.to_string());
-    meta.insert("duration".into(), format!("{:.3}", segment.media.duration_secs));
-    meta.insert("sha256".into(), sha256_hex.to_owned());
-    if let Some(video) = &segment.media.stream.video {
-        meta.insert("codec".into(), video.codec.clone());
-        meta.insert("resolution".into(), format!("{}x{}", video.width, video.height));
-        if let Some(fps) = video.fps {
-            meta.insert("fps".into(), format!("{fps}"));
-        }
+/// The object metadata a reader gets from a HEAD request, without downloading the segment.
+pub fn object_metadata(segment: &SegmentFile, sha256_hex: &str) -> SegmentMetadata {
+    let video = segment.media.stream.video.as_ref();
+    SegmentMetadata {
+        camera: segment.camera.to_owned(),
+        start: Some(segment.media.start),
+        end: Some(segment.end()),
+        duration_secs: Some(segment.media.duration_secs),
+        codec: video.map(|v| v.codec.clone()),
+        resolution: video.map(|v| format!("{}x{}", v.width, v.height)),
+        fps: video.and_then(|v| v.fps),
+        audio_codec: segment.media.stream.audio_codec.clone(),
+        sha256: Some(sha256_hex.to_owned()),
     }
-    if let Some(audio) = &segment.media.stream.audio_codec {
-        meta.insert("audio-codec".into(), audio.clone());
+}
+
+impl SegmentFile<'_> {
+    /// When the footage ends.
+    pub fn end(&self) -> Timestamp {
+        let duration = std::time::Duration::from_secs_f64(self.media.duration_secs.max(0.0));
+        self.media.start.checked_add(duration).unwrap_or(self.media.start)
     }
-    meta
 }
 
 impl Uploader {
@@ -199,14 +204,46 @@ impl Uploader {
             .map_err(|e| {
                 StorageError::new(FaultKind::UploadFailed, format!("cannot read {}: {e}", segment.path.display()))
             })?;
-        let metadata = object_metadata(segment, &digests.sha256_hex);
+        let metadata = object_metadata(segment, &digests.sha256_hex).to_map();
         if single {
             self.put_single(segment.path, &key, &digests, metadata).await?;
         } else {
             digests.part_md5 = self.put_multipart(segment.path, &key, &parts, metadata).await?;
         }
         self.verify(&key, &digests).await?;
+        // The index goes up only once its segment is confirmed, so an index in the bucket implies its segment.
+        let index = std::mem::take(&mut digests.index).finish(segment.media.start, segment.end());
+        match index {
+            Ok(index) => self.put_index(&key, &index).await?,
+            // Playback indexes such a segment itself when it is first played; recording goes on either way.
+            Err(error) => {
+                tracing::warn!(camera = segment.camera, key, %error, "segment uploaded without a fragment index")
+            }
+        }
         Ok(Uploaded { key, bytes: digests.size })
+    }
+
+    async fn put_index(&self, segment_key: &str, index: &SegmentIndex) -> Result<(), StorageError> {
+        let name = IndexName {
+            start: index.start,
+            end: index.end,
+            codec: index.codec.clone(),
+            width: index.width,
+            height: index.height,
+        };
+        let body = serde_json::to_vec(index)
+            .map_err(|e| StorageError::new(FaultKind::UploadFailed, format!("cannot encode the index: {e}")))?;
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(storage::index_key(segment_key, &name))
+            .content_md5(BASE64.encode(Md5::digest(&body)))
+            .content_type("application/json")
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(|e| classify("PutObject", &self.bucket, &e, &self.redactor))?;
+        Ok(())
     }
 
     async fn put_single(
@@ -416,7 +453,8 @@ mod tests {
         let ranges: Vec<[u8; 16]> = plan_parts(3, 2).into_iter().map(|p| range_md5(file.path(), p).unwrap()).collect();
         assert_eq!(ranges[0], <[u8; 16]>::from(Md5::digest(b"ab")), "hashing a part on its own gives its MD5");
         assert_eq!(ranges[1], <[u8; 16]>::from(Md5::digest(b"c")));
-        let multi = Digests { size: 3, sha256_hex: single.sha256_hex.clone(), part_md5: ranges };
+        let multi =
+            Digests { size: 3, sha256_hex: single.sha256_hex.clone(), part_md5: ranges, index: IndexBuilder::new() };
         assert!(multi.expected_etag().ends_with("-2"));
         assert!(digest(file.path(), 4, true).is_err(), "a short file is an error, not a short upload");
         let past_end = PartRange { number: 2, offset: 2, len: 2 };

@@ -31,6 +31,25 @@ pub const LOG_FORMAT: &str = "LOG_FORMAT";
 /// The pod's name (Kubernetes' downward API), reported in `/status` so the operator can name the pod.
 pub const POD_NAME: &str = "POD_NAME";
 
+/// camera-playback's settings. It also reads the `S3_*` settings above, [`LISTEN_ADDR`] and [`CONFIG_FILE`].
+pub mod playback {
+    /// `token` (default), `trusted-header` or `none`.
+    pub const AUTH: &str = "PLAYBACK_AUTH";
+    /// The bearer token viewers log in with.
+    pub const TOKEN: &str = "PLAYBACK_TOKEN";
+    /// A file holding the token (a mounted Kubernetes Secret); read at start-up.
+    pub const TOKEN_FILE: &str = "PLAYBACK_TOKEN_FILE";
+    /// The header an auth proxy sets to the signed-in user, in `trusted-header` mode. Default
+    /// [`DEFAULT_TRUSTED_HEADER`].
+    pub const TRUSTED_HEADER: &str = "PLAYBACK_TRUSTED_HEADER";
+    /// The longest export: `24h`.
+    pub const EXPORT_MAX: &str = "PLAYBACK_EXPORT_MAX";
+    /// Overrides [`super::LISTEN_ADDR`], so playback and a recorder can share one environment.
+    pub const LISTEN_ADDR: &str = "PLAYBACK_LISTEN_ADDR";
+
+    pub const DEFAULT_TRUSTED_HEADER: &str = "X-Forwarded-User";
+}
+
 pub const DEFAULT_BUCKET: &str = "camera-recordings";
 pub const DEFAULT_TEMP_DIR: &str = "/tmp/camera-recordings";
 pub const DEFAULT_HTTP_PORT: u16 = 8080;

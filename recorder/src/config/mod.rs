@@ -173,6 +173,9 @@ struct FileConfig {
     storage: FileStorage,
     #[serde(default)]
     recorder: FileRecorder,
+    /// camera-playback's settings, so both can run from one file; the recorder does not read them.
+    #[serde(default, rename = "playback")]
+    _playback: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -278,7 +281,7 @@ pub fn load(file: Option<&str>, env_vars: &HashMap<String, String>) -> Result<Co
         None => FileConfig::default(),
     };
     let sources = Sources { env: env_vars };
-    let FileConfig { cameras: file_cameras, storage, recorder } = file;
+    let FileConfig { cameras: file_cameras, storage, recorder, .. } = file;
 
     let listen = match sources.get(Some(env::LISTEN_ADDR), "recorder.listen", recorder.listen.clone()) {
         Some(raw) => raw.parse(listen_addr)?,

@@ -1,0 +1,148 @@
+// Unit tests of the pure helpers (time zones, timeline layout, media-to-wall mapping, links, headers).
+// No browser, no server: `node --test tests/unit.test.mjs`.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  addDays, dayOf, formatAgo, formatClock, formatDuration, parseRfc3339, parseUserTime, toRfc3339,
+  toZonedRfc3339, zoneOffset, zonedToInstant, HOUR, MINUTE,
+} from '../src/time.js';
+import { chooseStep, clampView, follow, nextZoomLevel, ticks, zoomTo, MIN_VIEW } from '../src/scale.js';
+import {
+  gapsCrossed, mediaAt, nextSpanStart, parseSpans, parseWindow, previousSpanStart, snapToFootage, wallAt,
+} from '../src/media-map.js';
+import { formatHash, parseHash } from '../src/deeplink.js';
+import { filenameOf, withParams } from '../src/api.js';
+import { formatBytes } from '../src/export.js';
+
+const t = (s) => Date.parse(s);
+const BERLIN = 'Europe/Berlin';
+
+test('zone offsets and day boundaries across DST in Berlin', () => {
+  assert.equal(zoneOffset(t('2026-03-29T00:59:59Z'), BERLIN), HOUR);
+  assert.equal(zoneOffset(t('2026-03-29T01:00:00Z'), BERLIN), 2 * HOUR);
+  assert.equal(dayOf(t('2026-03-28T23:30:00Z'), BERLIN), '2026-03-29');
+  assert.equal(dayOf(t('2026-03-28T23:30:00Z'), 'UTC'), '2026-03-28');
+  assert.equal(addDays('2026-02-28', 1), '2026-03-01');
+  assert.equal(addDays('2026-01-01', -1), '2025-12-31');
+});
+
+test('local wall-clock readings to instants: normal, spring-forward hole, fall-back overlap', () => {
+  const day = { year: 2026, month: 3, day: 29 };
+  assert.equal(zonedToInstant({ ...day, hour: 1, minute: 30 }, BERLIN), t('2026-03-29T00:30:00Z'));
+  // 02:30 does not exist that night; the clock reads 03:30 an hour "later".
+  assert.equal(zonedToInstant({ ...day, hour: 2, minute: 30 }, BERLIN), t('2026-03-29T01:30:00Z'));
+  assert.equal(zonedToInstant({ ...day, hour: 3, minute: 30 }, BERLIN), t('2026-03-29T01:30:00Z'));
+  // 02:30 happens twice on 25 October; the first one wins.
+  assert.equal(zonedToInstant({ year: 2026, month: 10, day: 25, hour: 2, minute: 30 }, BERLIN),
+    t('2026-10-25T00:30:00Z'));
+  assert.equal(zonedToInstant({ year: 2026, month: 10, day: 25, hour: 0 }, BERLIN), t('2026-10-24T22:00:00Z'));
+  assert.equal(zonedToInstant({ year: 2026, month: 11, day: 23, hour: 14, minute: 32 }, 'Asia/Kathmandu'),
+    t('2026-11-23T08:47:00Z'));
+});
+
+test('parsing what people type, and formatting back', () => {
+  assert.equal(parseUserTime('2026-11-23T14:32:00Z', BERLIN), t('2026-11-23T14:32:00Z'));
+  assert.equal(parseUserTime('2026-11-23T15:32:00+01:00', 'UTC'), t('2026-11-23T14:32:00Z'));
+  assert.equal(parseUserTime(' 2026-11-23 15:32 ', BERLIN), t('2026-11-23T14:32:00Z'));
+  assert.equal(parseUserTime('2026-11-23T15:32:07.25', BERLIN), t('2026-11-23T14:32:07.250Z'));
+  assert.ok(Number.isNaN(parseUserTime('yesterday', BERLIN)));
+  assert.ok(Number.isNaN(parseUserTime('2026-13-01 10:00', BERLIN)));
+  assert.ok(Number.isNaN(parseRfc3339('2026-11-23T14:32:00'))); // no zone: not RFC 3339
+  assert.equal(toRfc3339(t('2026-11-23T14:32:00Z')), '2026-11-23T14:32:00Z');
+  assert.equal(toRfc3339(t('2026-11-23T14:32:00.5Z')), '2026-11-23T14:32:00.500Z');
+  assert.equal(toZonedRfc3339(t('2026-11-23T14:32:00Z'), BERLIN), '2026-11-23T15:32:00+01:00');
+  assert.equal(toZonedRfc3339(t('2026-11-23T14:32:00Z'), 'UTC'), '2026-11-23T14:32:00Z');
+  assert.equal(formatClock(t('2026-10-25T00:30:00.75Z'), BERLIN, { tenths: true }), '02:30:00.7');
+  assert.equal(formatDuration(20000), '20 s');
+  assert.equal(formatDuration(185000), '3 min 5 s');
+  assert.equal(formatDuration(2 * HOUR + 4 * MINUTE), '2 h 4 min');
+  assert.equal(formatAgo(0, 12 * MINUTE + 5000), '12 minutes ago');
+  assert.equal(formatAgo(0, 30 * HOUR), '30 hours ago');
+});
+
+test('ticks sit on round local times across a DST change', () => {
+  // Berlin's spring-forward day is 23 h long: 00:00 CET is 23:00Z the day before.
+  const view = { start: t('2026-03-28T23:00:00Z'), end: t('2026-03-29T22:00:00Z') };
+  const marks = ticks(view, HOUR, BERLIN).map((ms) => formatClock(ms, BERLIN, { seconds: false }));
+  assert.equal(marks.length, 24); // 00:00 .. 23:00 without 02:00, plus the closing 00:00
+  assert.ok(!marks.includes('02:00'));
+  assert.deepEqual(marks.slice(0, 4), ['00:00', '01:00', '03:00', '04:00']);
+  const fallBack = { start: t('2026-10-24T22:00:00Z'), end: t('2026-10-25T23:00:00Z') };
+  const twice = ticks(fallBack, HOUR, BERLIN).map((ms) => formatClock(ms, BERLIN, { seconds: false }));
+  assert.equal(twice.filter((m) => m === '02:00').length, 2);
+  const [major] = chooseStep({ start: 0, end: 24 * HOUR }, 1200);
+  assert.equal(major, 2 * HOUR);
+  assert.equal(chooseStep({ start: 0, end: 2 * MINUTE }, 390)[0], 30000);
+});
+
+test('zooming and panning stay inside the day, down to a few minutes', () => {
+  const day = { start: 0, end: 24 * HOUR };
+  const z = zoomTo(day, HOUR, 12 * HOUR, day);
+  assert.deepEqual(z, { start: 11.5 * HOUR, end: 12.5 * HOUR });
+  assert.equal(zoomTo(day, 1000, 6 * HOUR, day).end - zoomTo(day, 1000, 6 * HOUR, day).start, MIN_VIEW);
+  assert.deepEqual(clampView({ start: -HOUR, end: HOUR }, day), { start: 0, end: 2 * HOUR });
+  assert.equal(nextZoomLevel(day, 1, day), 12 * HOUR);
+  assert.equal(nextZoomLevel({ start: 0, end: HOUR }, -1, day), 3 * HOUR);
+  const dst = { start: 0, end: 23 * HOUR };
+  assert.equal(nextZoomLevel({ start: 0, end: 12 * HOUR }, -1, dst), 23 * HOUR);
+  const v = { start: 0, end: HOUR };
+  assert.equal(follow(v, HOUR / 2, day), v);
+  assert.deepEqual(follow(v, 2 * HOUR, day), { start: 2 * HOUR - 360000, end: 3 * HOUR - 360000 });
+});
+
+const WINDOW = parseWindow({
+  camera: 'c', requested: '2026-11-23T14:32:00Z', start: '2026-11-23T14:31:58.7Z', end: '2026-11-23T15:00:00Z',
+  live: false, playlist: '/p.m3u8', startPosition: 1.3,
+  pieces: [
+    { media: 0, wall: '2026-11-23T14:31:58.7Z', duration: 120, codec: 'h264', mime: 'video/mp4' },
+    { media: 120, wall: '2026-11-23T14:34:18.7Z', duration: 60, codec: 'h264', mime: 'video/mp4' },
+  ],
+  gaps: [{ media: 120, start: '2026-11-23T14:33:58.7Z', end: '2026-11-23T14:34:18.7Z' }],
+});
+
+test('media time and wall clock map both ways through a collapsed gap', () => {
+  assert.equal(wallAt(WINDOW, 1.3), t('2026-11-23T14:32:00Z'));
+  assert.equal(wallAt(WINDOW, 119), t('2026-11-23T14:33:57.7Z'));
+  assert.equal(wallAt(WINDOW, 121), t('2026-11-23T14:34:19.7Z'));
+  assert.equal(mediaAt(WINDOW, t('2026-11-23T14:32:00Z')), 1.3);
+  assert.equal(mediaAt(WINDOW, t('2026-11-23T14:34:00Z')), 120); // inside the gap: the footage after it
+  assert.equal(mediaAt(WINDOW, t('2026-11-23T14:34:28.7Z')), 130);
+  assert.equal(mediaAt(WINDOW, t('2026-11-23T16:00:00Z')), null);
+  assert.equal(gapsCrossed(WINDOW, 119.9, 120.1).length, 1);
+  assert.equal(gapsCrossed(WINDOW, 100, 130).length, 0); // a seek, not playback
+  assert.equal(gapsCrossed(WINDOW, 120.1, 120.3).length, 0);
+});
+
+test('seeks snap to footage; previous and next span', () => {
+  const spans = parseSpans([
+    { start: '2026-11-23T10:00:00Z', end: '2026-11-23T11:00:00Z' },
+    { start: '2026-11-23T11:00:20Z', end: '2026-11-23T12:00:00Z' },
+  ]);
+  assert.equal(snapToFootage(spans, t('2026-11-23T10:30:00Z')), t('2026-11-23T10:30:00Z'));
+  assert.equal(snapToFootage(spans, t('2026-11-23T11:00:10Z')), t('2026-11-23T11:00:20Z'));
+  assert.equal(snapToFootage(spans, t('2026-11-23T09:00:00Z')), t('2026-11-23T10:00:00Z'));
+  assert.equal(snapToFootage(spans, t('2026-11-23T13:00:00Z')), t('2026-11-23T11:59:55Z'));
+  assert.equal(nextSpanStart(spans, t('2026-11-23T10:30:00Z')), t('2026-11-23T11:00:20Z'));
+  assert.equal(nextSpanStart(spans, t('2026-11-23T11:30:00Z')), null);
+  assert.equal(previousSpanStart(spans, t('2026-11-23T11:30:00Z')), t('2026-11-23T11:00:20Z'));
+  assert.equal(previousSpanStart(spans, t('2026-11-23T11:00:21Z')), t('2026-11-23T10:00:00Z'));
+  assert.equal(previousSpanStart(spans, t('2026-11-23T10:00:01Z')), null);
+});
+
+test('deep links, query strings, Content-Disposition, sizes', () => {
+  const hash = formatHash('front door', t('2026-11-23T14:32:00.9Z'));
+  assert.equal(hash, '#camera=front+door&t=2026-11-23T14:32:00Z');
+  assert.deepEqual(parseHash(hash), { camera: 'front door', t: t('2026-11-23T14:32:00Z') });
+  assert.deepEqual(parseHash('#camera=x&t=garbage'), { camera: 'x', t: null });
+  assert.deepEqual(parseHash(''), { camera: null, t: null });
+  assert.equal(withParams('/a', { start: '2026-11-23T14:32:00+01:00', end: null }),
+    '/a?start=2026-11-23T14%3A32%3A00%2B01%3A00');
+  assert.equal(filenameOf('attachment; filename="front-door_20261123T143200Z_20261123T143500Z.mp4"'),
+    'front-door_20261123T143200Z_20261123T143500Z.mp4');
+  assert.equal(filenameOf("attachment; filename=\"a.mp4\"; filename*=UTF-8''caf%C3%A9.mp4"), 'café.mp4');
+  assert.equal(filenameOf(null), null);
+  assert.equal(formatBytes(999), '999 B');
+  assert.equal(formatBytes(12345678), '12 MB');
+  assert.equal(formatBytes(1234567), '1.2 MB');
+});

@@ -65,6 +65,8 @@ pub struct IndexBuilder {
     stream: Option<Stream>,
     open: Option<OpenFragment>,
     fragments: Vec<IndexFragment>,
+    /// Where the last video sample seen so far ends, in the video timescale.
+    video_end: u64,
     error: Option<Fmp4Error>,
 }
 
@@ -81,6 +83,7 @@ impl Default for IndexBuilder {
             stream: None,
             open: None,
             fragments: Vec::new(),
+            video_end: 0,
             error: None,
         }
     }
@@ -242,7 +245,9 @@ impl IndexBuilder {
 
     fn read_moof(&mut self, whole: &[u8], offset: u64) -> Result<OpenFragment, String> {
         let moof = Moof::decode(&mut &whole[..]).map_err(|e| format!("moof: {e}"))?;
-        let mut fragment = OpenFragment { offset, time: 0, duration: 0, keyframe: false };
+        // A fragment without video (FFmpeg flushes trailing audio samples when it closes a segment) sits where the
+        // video ended and lasts no video time.
+        let mut fragment = OpenFragment { offset, time: self.video_end, duration: 0, keyframe: false };
         for traf in &moof.traf {
             let Some(track) = self.tracks.iter_mut().find(|t| t.id == traf.tfhd.track_id) else { continue };
             let time = traf.tfdt.as_ref().map_or(0, |t| t.base_media_decode_time);
@@ -256,6 +261,7 @@ impl IndexBuilder {
             fragment.duration = samples.clone().map(|s| u64::from(s.duration.unwrap_or(default_duration))).sum();
             fragment.time = time;
             fragment.keyframe = samples.take(1).any(|s| s.flags.unwrap_or(default_flags) & NON_SYNC_SAMPLE == 0);
+            self.video_end = time + fragment.duration;
         }
         Ok(fragment)
     }
@@ -271,7 +277,7 @@ impl IndexBuilder {
         }
         let stream = self.stream.ok_or_else(|| Fmp4Error::Unsupported("no video track in the moov".into()))?;
         if self.init.is_some() || self.fragments.is_empty() {
-            return Err(Fmp4Error::Unsupported("no complete fragment".into()));
+            return Err(Fmp4Error::NoFragments);
         }
         Ok(SegmentIndex {
             version: INDEX_VERSION,
@@ -304,6 +310,28 @@ pub fn index_bytes(bytes: &[u8], start: Timestamp, end: Timestamp) -> Result<Seg
     let mut builder = IndexBuilder::new();
     builder.push(bytes);
     builder.finish(start, end)
+}
+
+/// Whether the file at `path` holds at least one complete fragment: `Ok(false)` is the definite verdict "an
+/// init section and no frame" (a kill right after FFmpeg opened the file); a file that is not fragmented MP4
+/// with video at all is an error, not a verdict.
+pub fn has_fragments(path: &std::path::Path) -> std::io::Result<Result<bool, Fmp4Error>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut builder = IndexBuilder::new();
+    let mut buffer = vec![0u8; 256 * 1024];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        builder.push(&buffer[..read]);
+    }
+    Ok(match builder.finish(Timestamp::UNIX_EPOCH, Timestamp::UNIX_EPOCH) {
+        Ok(_) => Ok(true),
+        Err(Fmp4Error::NoFragments) => Ok(false),
+        Err(error) => Err(error),
+    })
 }
 
 /// The footage duration the index covers, in seconds: from the first fragment to the end of the last.

@@ -19,4 +19,7 @@ pub enum Fmp4Error {
     Malformed { offset: u64, what: String },
     #[error("not a fragmented MP4 with video: {0}")]
     Unsupported(String),
+    /// An init section and nothing else: FFmpeg stopped before it finished the first fragment.
+    #[error("the file holds no complete fragment, so no frame")]
+    NoFragments,
 }

@@ -48,8 +48,14 @@ fn an_index_lists_every_keyframe_fragment_whatever_the_chunk_size() {
     assert_eq!(index.codec, "h264");
     assert_eq!((index.width, index.height), (320, 240));
     assert!(index.mime.starts_with("video/mp4; codecs=\"avc1.") && index.mime.contains("mp4a.40.2"), "{}", index.mime);
-    assert_eq!(index.fragments.len(), 3, "6 s of 2 s GOPs: {:?}", index.fragments);
-    assert!(index.fragments.iter().all(|f| f.keyframe));
+    assert_eq!(index.fragments.iter().filter(|f| f.duration > 0).count(), 3, "6 s of 2 s GOPs: {:?}", index.fragments);
+    let video: Vec<_> = index.fragments.iter().filter(|f| f.duration > 0).collect();
+    assert!(video.iter().all(|f| f.keyframe), "every video fragment starts with a keyframe");
+    assert!(
+        index.fragments.windows(2).all(|w| w[1].time >= w[0].time + w[0].duration),
+        "times never run back: {:?}",
+        index.fragments
+    );
     assert_eq!(index.fragments[0].offset, index.init_size);
     let last = index.fragments.last().unwrap();
     // After the last fragment FFmpeg writes only an `mfra` (the random-access table) when it closes the file.
@@ -73,7 +79,13 @@ fn a_truncated_file_keeps_its_complete_fragments_only() {
     let cut = (whole.fragments[2].offset + 100) as usize;
     let truncated = index_bytes(&bytes[..cut], start, end).unwrap();
     assert_eq!(truncated.fragments, whole.fragments[..2]);
-    assert!(index_bytes(&bytes[..whole.init_size as usize], start, end).is_err(), "no fragment: no index");
+    assert_eq!(index_bytes(&bytes[..whole.init_size as usize], start, end), Err(fmp4::Fmp4Error::NoFragments));
+    let init_only = dir.path().join("init-only.mp4");
+    std::fs::write(&init_only, &bytes[..whole.init_size as usize]).unwrap();
+    assert_eq!(fmp4::index::has_fragments(&init_only).unwrap(), Ok(false), "a definite verdict: no frame");
+    let truncated_file = dir.path().join("truncated.mp4");
+    std::fs::write(&truncated_file, &bytes[..cut]).unwrap();
+    assert_eq!(fmp4::index::has_fragments(&truncated_file).unwrap(), Ok(true));
     assert!(index_bytes(b"not an mp4 at all", start, end).is_err());
 }
 

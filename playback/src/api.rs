@@ -50,7 +50,6 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/cameras/{id}/playlist.m3u8", get(playlist))
         .route("/api/v1/cameras/{id}/media/{file}", get(media))
         .route("/api/v1/cameras/{id}/export", get(export))
-        .fallback(|| async { ApiError::not_found("no such API route; see /api/v1/openapi.json") })
         .route_layer(middleware::from_fn_with_state(app.clone(), require_viewer));
     Router::new()
         .route("/health", get(|| async { "ok\n" }))
@@ -99,7 +98,11 @@ async fn openapi() -> Response {
 }
 
 async fn ui_file(State(app): AppState, request: Request) -> Response {
-    app.ui.serve(request.uri().path())
+    let path = request.uri().path();
+    if path.starts_with("/api/") {
+        return ApiError::not_found("no such API route; see /api/v1/openapi.json").into_response();
+    }
+    app.ui.serve(path)
 }
 
 #[derive(Deserialize)]

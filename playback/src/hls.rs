@@ -40,7 +40,14 @@ fn media_segments(part: &Part) -> Vec<MediaSegment> {
             out.extend(open.take());
         }
     }
-    out.extend(open);
+    // A last fragment without video time (trailing audio) joins the media segment before it: a media segment of
+    // zero duration confuses players.
+    match (open, out.last_mut()) {
+        (Some(rest), Some(previous)) if rest.duration == 0.0 => {
+            previous.length = rest.offset + rest.length - previous.offset
+        }
+        (rest, _) => out.extend(rest),
+    }
     out
 }
 

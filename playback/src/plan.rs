@@ -118,8 +118,11 @@ impl Plan {
     }
 }
 
+/// `t` plus `secs`, to the millisecond: every time the API derives is as precise as the clock it came from, and
+/// `Date.parse` in a browser reads milliseconds, not nanoseconds.
 pub fn add_secs(t: Timestamp, secs: f64) -> Timestamp {
-    t.checked_add(SignedDuration::from_secs_f64(secs)).unwrap_or(t)
+    let sum = t.checked_add(SignedDuration::from_secs_f64(secs)).unwrap_or(t);
+    sum.round(jiff::Unit::Millisecond).unwrap_or(sum)
 }
 
 fn secs_between(a: Timestamp, b: Timestamp) -> f64 {
@@ -302,6 +305,20 @@ pub(crate) mod tests {
         assert_eq!(plan.pieces.len(), 1);
         assert!((plan.duration_secs() - 14.0).abs() < 1e-9);
         assert!(super::plan(&segments, ts("2026-11-23T11:00:00Z"), ts("2026-11-23T12:00:00Z")).is_empty());
+    }
+
+    #[test]
+    fn a_trailing_audio_only_fragment_does_not_stretch_the_range() {
+        let mut segment = indexed("a", "2026-11-23T10:00:00Z", 10, "x", 640);
+        let index = Arc::make_mut(&mut segment.index);
+        index.fragments.push(IndexFragment { offset: 5500, size: 300, time: 900_000, duration: 0, keyframe: false });
+        let short = plan(std::slice::from_ref(&segment), ts("2026-11-23T10:00:01Z"), ts("2026-11-23T10:00:03Z"));
+        assert_eq!((short.parts[0].first, short.parts[0].last), (0, 1));
+        let whole = plan(&[segment], ts("2026-11-23T10:00:00Z"), ts("2026-11-23T10:01:00Z"));
+        assert_eq!(whole.parts[0].last, 5, "the trailing audio plays when the range reaches past the video");
+        let text = crate::hls::playlist(&whole, false);
+        assert!(!text.contains("#EXTINF:0.0"), "no media segment of zero duration:\n{text}");
+        assert!(text.contains("#EXT-X-BYTERANGE:1300@4500"), "the audio joins the last media segment:\n{text}");
     }
 
     #[test]

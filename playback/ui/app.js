@@ -9,7 +9,7 @@ import { nextSpanStart, parseSpans, previousSpanStart, snapToFootage } from './s
 import { Player } from './src/player.js';
 import { Timeline } from './src/timeline.js';
 import {
-  addDays, dayOf, formatAgo, formatClock, formatDate, formatDuration, localZone, zoneName, MINUTE,
+  addDays, dayOf, formatAgo, formatClock, formatDate, formatDuration, localZone, parseInstant, zoneName,
 } from './src/time.js';
 
 const $ = (id) => document.getElementById(id);
@@ -27,6 +27,7 @@ const state = {
   spans: [], // the shown day's spans, parsed, with `playable`
   dayGeneration: 0,
   followDay: true, // the timeline turns to the next day when playback runs past midnight
+  grownAt: -Infinity, // when a live window last asked for more of the day's timeline
   timers: [],
 };
 
@@ -82,7 +83,7 @@ const player = new Player(video, {
   fetchWindow: (camera, start) => api.getPlayback(camera, start),
   canPlay: canPlayMime,
   moreFootageAfter: (camera, ms) => {
-    const last = Date.parse(state.cameras.get(camera)?.last ?? '');
+    const last = parseInstant(state.cameras.get(camera)?.last ?? '');
     return Number.isFinite(last) && last > ms + 1000;
   },
   onClock: renderClock,
@@ -233,6 +234,8 @@ async function loadCameras() {
 // ---- cameras ----
 
 function renderCameras() {
+  // The list is rebuilt on every refresh: keep the keyboard focus on the camera that had it.
+  const focused = document.activeElement?.closest?.('#cameras li')?.dataset.camera;
   const items = [...state.cameras.values()].map((cam) => {
     const li = document.createElement('li');
     li.dataset.camera = cam.id;
@@ -256,6 +259,7 @@ function renderCameras() {
     return li;
   });
   $('cameras').replaceChildren(...items);
+  if (focused) items.find((li) => li.dataset.camera === focused)?.querySelector('button').focus();
   if (!items.length) {
     const li = document.createElement('li');
     li.className = 'muted';
@@ -268,7 +272,7 @@ function renderCameras() {
 function cameraState(cam, now) {
   if (cam.recording) return 'recording';
   if (!cam.last) return 'no footage';
-  return `last footage ${formatAgo(Date.parse(cam.last), now)}`;
+  return `last footage ${formatAgo(parseInstant(cam.last), now)}`;
 }
 
 /**
@@ -297,7 +301,7 @@ async function openCamera(id, t, { autoplay = false } = {}) {
       showOverlay('This camera has no footage yet.');
       return;
     }
-    at = Math.max(Date.parse(cam.first), Date.parse(cam.last) - LATEST_LEAD_MS);
+    at = Math.max(parseInstant(cam.first) || -Infinity, parseInstant(cam.last) - LATEST_LEAD_MS);
   }
   loadDay(dayOf(at, zone()));
   player.load(id, at, { autoplay });
@@ -314,7 +318,7 @@ async function loadDay(day, { keepView = false } = {}) {
     const res = await api.getDayTimeline(state.camera, day, zone());
     if (gen !== state.dayGeneration) return;
     state.spans = parseSpans(res.spans).map((s) => ({ ...s, playable: canPlayCodec(s.codec) }));
-    const bounds = { start: Date.parse(res.start), end: Date.parse(res.end) };
+    const bounds = { start: parseInstant(res.start), end: parseInstant(res.end) };
     if (!keepView) timeline.clear();
     timeline.setDay(bounds, state.spans, parseSpans(res.gaps));
     timeline.setPlayhead(player.currentWall());
@@ -440,12 +444,27 @@ function renderClock(ms) {
   el.querySelector('.clock-zone').textContent = tz === 'UTC' ? 'UTC' : zoneName(ms, tz);
   const playing = !video.paused;
   timeline.setPlayhead(ms, { followIt: playing });
-  if (playing && state.followDay && state.day && !timeline.inDay(ms) && timeline.bounds) {
-    const day = dayOf(ms, tz);
+  if (playing) keepTimelineUp(ms);
+  $('live-badge').hidden = !player.atLiveEdge();
+}
+
+/**
+ * While playing, the timeline follows: past midnight it turns to the next day, and in a live window, once
+ * the playhead runs past the footage it knows of, it asks for the day again (at most every 10 s).
+ */
+function keepTimelineUp(ms) {
+  if (!state.day || !timeline.bounds) return;
+  if (state.followDay && !timeline.inDay(ms)) {
+    const day = dayOf(ms, zone());
     if (day !== state.day) loadDay(day);
+    return;
   }
-  const live = player.win?.live && Date.now() - ms < 2 * MINUTE;
-  $('live-badge').hidden = !live;
+  const last = state.spans[state.spans.length - 1];
+  const now = performance.now();
+  if (player.win?.live && last && ms > last.end + 2000 && now - state.grownAt > 10000) {
+    state.grownAt = now;
+    loadDay(state.day, { keepView: true });
+  }
 }
 
 function renderPlayerState(s) {

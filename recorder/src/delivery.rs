@@ -68,6 +68,13 @@ impl Delivery {
         }
     }
 
+    /// `false` only on the definite verdict that the file has no complete fragment; a read or parse problem
+    /// keeps the file (it is uploaded, and playback judges it), since only certainty may delete footage.
+    async fn holds_frames(&self, pending: &Pending) -> bool {
+        let path = pending.path.clone();
+        !matches!(tokio::task::spawn_blocking(move || fmp4::index::has_fragments(&path)).await, Ok(Ok(Ok(false))))
+    }
+
     /// The facts for the object's metadata. A leftover segment (crash, kill) is probed; one that holds no
     /// video is not footage (FFmpeg died before writing a frame) and is removed.
     async fn media_of(&self, pending: &Pending) -> Option<SegmentMedia> {
@@ -79,10 +86,11 @@ impl Delivery {
             return None;
         }
         let unplayable = match probe::file(&self.ffprobe, &pending.path, &self.redactor).await {
-            Ok(stream) if stream.video.is_some() => {
+            Ok(stream) if stream.video.is_some() && self.holds_frames(pending).await => {
                 let duration_secs = stream.duration_secs.unwrap_or(0.0);
                 return Some(SegmentMedia { start: pending.start, duration_secs, stream });
             }
+            Ok(stream) if stream.video.is_some() => "holds an init section but no frame".to_owned(),
             Ok(_) => "holds no video".to_owned(),
             Err(ProbeError::Failed(tail)) => tail.joined(),
             Err(e) => {

@@ -84,4 +84,14 @@ impl Bucket {
         let uri = format!("s3://{}/{key}", self.name);
         self.run(&["s3", "cp", "--only-show-errors", &uri, &to.to_string_lossy()]).expect("download object");
     }
+
+    /// Uploads a local file as `key`, with no metadata: an object written by hand.
+    pub fn upload(&self, from: &Path, key: &str) {
+        let uri = format!("s3://{}/{key}", self.name);
+        self.run(&["s3", "cp", "--only-show-errors", &from.to_string_lossy(), &uri]).expect("upload object");
+    }
+
+    pub fn delete(&self, key: &str) {
+        self.run(&["s3api", "delete-object", "--bucket", &self.name, "--key", key]).expect("delete object");
+    }
 }

@@ -3,6 +3,7 @@
 //! - [`camera::CameraSim`]: GStreamer's RTSP server (tools/camera-sim.py), which tests stop, restart and freeze.
 //! - [`seaweed::SeaweedFs`]: a real SeaweedFS S3 server on free ports.
 //! - [`recorder::Recorder`]: the real `camera-recorder` binary, with its HTTP endpoints.
+//! - [`playback::Playback`]: the real `camera-playback` binary, and [`http`]: curl, an independent HTTP client.
 //! - [`bucket::Bucket`]: an independent S3 client (the aws CLI) to check what landed.
 //! - [`media`]: ffprobe checks that a file plays.
 //!
@@ -11,7 +12,9 @@
 pub mod bucket;
 pub mod camera;
 pub mod footage;
+pub mod http;
 pub mod media;
+pub mod playback;
 pub mod recorder;
 pub mod seaweed;
 
@@ -23,29 +26,35 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
 }
 
-/// The `camera-recorder` binary: `CAMERA_RECORDER_BIN` if set, else the one in this build's target
-/// directory. A workspace test run builds it with the recorder's tests; when only another crate's tests were
-/// built, it is built here first.
+/// The `camera-recorder` binary: `CAMERA_RECORDER_BIN` if set, else the one in this build's target directory.
 pub fn recorder_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("CAMERA_RECORDER_BIN") {
+    workspace_binary("recorder", "camera-recorder", "CAMERA_RECORDER_BIN")
+}
+
+/// The `camera-playback` binary: `CAMERA_PLAYBACK_BIN` if set, else the one in this build's target directory.
+pub fn playback_binary() -> PathBuf {
+    workspace_binary("playback", "camera-playback", "CAMERA_PLAYBACK_BIN")
+}
+
+/// A binary of this workspace: `$override_var` if set, else the one in this build's target directory. A
+/// workspace test run builds it with its crate's tests; when only another crate's tests were built, it is built
+/// here first.
+fn workspace_binary(package: &str, name: &str, override_var: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(override_var) {
         return PathBuf::from(path);
     }
     // Test executables live in <target>/<profile>/deps; binaries one level up.
     let exe = std::env::current_exe().expect("test executable path");
-    let binary = exe.parent().and_then(|deps| deps.parent()).expect("target profile directory").join("camera-recorder");
-    static BUILD: std::sync::Once = std::sync::Once::new();
-    BUILD.call_once(|| {
-        if binary.exists() {
-            return;
-        }
+    let binary = exe.parent().and_then(|deps| deps.parent()).expect("target profile directory").join(name);
+    if !binary.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = std::process::Command::new(cargo)
-            .args(["build", "--quiet", "-p", "recorder", "--bin", "camera-recorder"])
+            .args(["build", "--quiet", "-p", package, "--bin", name])
             .current_dir(repo_root())
             .status()
-            .expect("run cargo build for camera-recorder");
-        assert!(status.success(), "cargo build -p recorder --bin camera-recorder failed");
-    });
+            .unwrap_or_else(|e| panic!("run cargo build for {name}: {e}"));
+        assert!(status.success(), "cargo build -p {package} --bin {name} failed");
+    }
     binary
 }
 

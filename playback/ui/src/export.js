@@ -29,8 +29,9 @@ export class ExportPanel {
 
   /** Fill both fields (from a timeline selection), in the zone the page shows. */
   setRange(start, end) {
-    this.els.start.value = toZonedRfc3339(Math.round(start), this.hooks.zone());
-    this.els.end.value = toZonedRfc3339(Math.round(end), this.hooks.zone());
+    // Whole seconds: a dragged range is no more precise than that, and the fields stay readable.
+    this.els.start.value = toZonedRfc3339(Math.floor(start / 1000) * 1000, this.hooks.zone());
+    this.els.end.value = toZonedRfc3339(Math.ceil(end / 1000) * 1000, this.hooks.zone());
     this.edited();
   }
 

@@ -2,22 +2,24 @@
 // (Unix ms), from a playback response's `pieces` and `gaps` (see API.md, "Playback"). Also the footage
 // spans of a timeline: where the next or previous span starts, and where a seek into nothing should land.
 
+import { parseInstant } from './time.js';
+
 /**
  * A playback response with its times parsed once, so the per-frame clock needs no string parsing.
  * pieces: [{media, wall (ms), duration, codec, resolution, mime}], gaps: [{media, start (ms), end (ms)}].
  */
 export function parseWindow(response) {
   const pieces = (response.pieces ?? [])
-    .map((p) => ({ ...p, wall: Date.parse(p.wall) }))
+    .map((p) => ({ ...p, wall: parseInstant(p.wall) }))
     .sort((a, b) => a.media - b.media);
   const gaps = (response.gaps ?? [])
-    .map((g) => ({ media: g.media, start: Date.parse(g.start), end: Date.parse(g.end) }))
+    .map((g) => ({ media: g.media, start: parseInstant(g.start), end: parseInstant(g.end) }))
     .sort((a, b) => a.media - b.media);
   return {
     camera: response.camera,
-    requested: Date.parse(response.requested),
-    start: Date.parse(response.start),
-    end: Date.parse(response.end),
+    requested: parseInstant(response.requested),
+    start: parseInstant(response.start),
+    end: parseInstant(response.end),
     live: Boolean(response.live),
     playlist: response.playlist,
     startPosition: Number(response.startPosition) || 0,
@@ -84,7 +86,7 @@ export function firstUnplayableAfter(win, m, canPlay) {
 /** Spans of a timeline response with parsed times. */
 export function parseSpans(list) {
   return (list ?? [])
-    .map((s) => ({ ...s, start: Date.parse(s.start), end: Date.parse(s.end) }))
+    .map((s) => ({ ...s, start: parseInstant(s.start), end: parseInstant(s.end) }))
     .sort((a, b) => a.start - b.start);
 }
 

@@ -63,7 +63,9 @@ export class Player {
     v.addEventListener('pause', () => { this.setState('paused'); this.update(); });
     v.addEventListener('waiting', () => { this.setState('waiting'); this.checkEnd(); });
     v.addEventListener('seeking', () => { this.lastMedia = v.currentTime; });
-    v.addEventListener('seeked', () => { this.lastMedia = v.currentTime; this.update(); });
+    v.addEventListener('seeked', () => { this.lastMedia = v.currentTime; this.update(); this.settlePaused(); });
+    // A window loaded without autoplay never fires 'pause': its first frame on screen ends the loading.
+    v.addEventListener('canplay', () => this.settlePaused());
     v.addEventListener('timeupdate', () => this.update());
     v.addEventListener('ended', () => this.continueAfterEnd());
   }
@@ -252,6 +254,15 @@ export class Player {
     }
   }
 
+  /**
+   * Whether a live window plays near its newest footage. Segments arrive whole, seconds after they end, so
+   * "live" here means within a minute of the newest footage, not at the very edge (which would stall).
+   */
+  atLiveEdge() {
+    const d = this.video.duration;
+    return Boolean(this.win?.live) && Number.isFinite(d) && d - this.video.currentTime < 60;
+  }
+
   /** Media time up to which the loaded window can be played (a live one grows past its first map). */
   playableEnd() {
     const listed = mediaEnd(this.win);
@@ -315,6 +326,10 @@ export class Player {
     } else {
       this.setState('ended');
     }
+  }
+
+  settlePaused() {
+    if (this.video.paused && (this.state === 'loading' || this.state === 'waiting')) this.setState('paused');
   }
 
   setState(state) {

@@ -57,6 +57,20 @@ export function follow(view, ms, bounds, margin = 0.1) {
   return clampView({ start: ms - width * margin, end: ms - width * margin + width }, bounds);
 }
 
+/**
+ * The view a freshly opened day starts with: the whole day, unless its footage covers under two hours; then
+ * that footage with room around it (at least ten minutes), so its spans and gaps are visible at once rather
+ * than a sliver in 24 h. The Day button still shows the whole day.
+ */
+export function initialView(bounds, footage) {
+  if (!footage || footage.end - footage.start >= 2 * HOUR) return { ...bounds };
+  // A preset width, so the zoom label reads '30 min' rather than '13 min 41 s'.
+  const wanted = Math.max((footage.end - footage.start) * 1.5, 10 * MINUTE);
+  const width = [...ZOOM_LEVELS].reverse().find((l) => l >= wanted) ?? ZOOM_LEVELS[0];
+  const middle = (footage.start + footage.end) / 2;
+  return clampView({ start: middle - width / 2, end: middle + width / 2 }, bounds);
+}
+
 /** Shift a view into bounds without changing its width (unless it is wider than the bounds). */
 export function clampView(view, bounds) {
   const width = Math.min(view.end - view.start, bounds.end - bounds.start);

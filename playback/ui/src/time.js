@@ -96,11 +96,20 @@ export function toZonedRfc3339(ms, tz) {
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})$/;
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?$/;
 
-/** Unix ms of an RFC 3339 string, or NaN. */
+/**
+ * Unix ms of a time from the server (RFC 3339), or NaN. The server may send nanoseconds; ECMAScript's
+ * Date.parse only promises to read milliseconds (Safari has refused longer fractions), so cut to three.
+ */
+export function parseInstant(text) {
+  if (typeof text !== 'string') return NaN;
+  return Date.parse(text.replace(/(\.\d{3})\d+/, '$1'));
+}
+
+/** Unix ms of an RFC 3339 string, or NaN; stricter than parseInstant, for what people type and links. */
 export function parseRfc3339(text) {
   const s = String(text ?? '').trim();
   if (!RFC3339.test(s)) return NaN;
-  return Date.parse(s.replace(' ', 'T'));
+  return parseInstant(s.replace(' ', 'T'));
 }
 
 /**

@@ -8,7 +8,8 @@
 
 import { formatClock, formatDuration, toRfc3339, MINUTE } from './time.js';
 import {
-  chooseStep, clampView, fractionOf, follow, instantAt, nextZoomLevel, panBy, ticks, zoomBy, zoomTo,
+  chooseStep, clampView, fractionOf, follow, initialView, instantAt, nextZoomLevel, panBy, ticks, zoomBy,
+  zoomTo,
 } from './scale.js';
 
 const WHEEL_ZOOM = 0.0015; // per wheel delta unit: a notch (100) zooms by ~16 %
@@ -68,8 +69,9 @@ export class Timeline {
     this.bounds = bounds;
     this.spans = spans;
     this.gaps = gaps;
-    // A refresh of the same day keeps the viewer's zoom; a new day starts whole.
-    this.view = sameDay ? clampView(this.view, bounds) : { ...bounds };
+    // A refresh of the same day keeps the viewer's zoom; a new day starts whole (or at its footage).
+    const footage = spans.length ? { start: spans[0].start, end: spans[spans.length - 1].end } : null;
+    this.view = sameDay ? clampView(this.view, bounds) : initialView(bounds, footage);
     this.renderBars();
     this.render();
   }

@@ -312,10 +312,11 @@ test('clicking the timeline seeks to that instant', async () => {
     const vs = Date.parse(tl.dataset.viewStart);
     const ve = Date.parse(tl.dataset.viewEnd);
     const now = Number(document.getElementById('wallclock').dataset.epochMs);
+    const margin = (ve - vs) * 0.05; // keep off the element's edges, where a click may miss it
     let best = null;
     for (const s of tl.querySelectorAll('.span:not(.unplayable)')) {
-      const a = Math.max(Date.parse(s.dataset.start) + 3000, vs);
-      const b = Math.min(Date.parse(s.dataset.end) - 8000, ve);
+      const a = Math.max(Date.parse(s.dataset.start) + 3000, vs + margin);
+      const b = Math.min(Date.parse(s.dataset.end) - 8000, ve - margin);
       for (const t of [a, b, (a + b) / 2]) {
         if (b > a && (!best || Math.abs(t - now) > Math.abs(best - now))) best = t;
       }
@@ -339,8 +340,10 @@ test('clicking the timeline seeks to that instant', async () => {
 
 test('export across the boundary: HEAD names the file and size, the download is a valid MP4', async () => {
   needLogin();
-  const start = BOUNDARY - 7000;
-  const end = BOUNDARY + 8000;
+  // Half-second offsets keep both ends off the keyframe and fragment grid (cameras cut segments on whole
+  // seconds from a boundary): the file then holds at most one partial GOP before and one fragment after.
+  const start = BOUNDARY - 7500;
+  const end = BOUNDARY + 7500;
   await page.fill('#export-start', iso(start));
   await page.fill('#export-end', iso(end));
   await page.click('#export-button');
@@ -354,16 +357,36 @@ test('export across the boundary: HEAD names the file and size, the download is 
     page.click('#export-download'),
   ]);
   assert.match(download.suggestedFilename(), /\.mp4$/, 'the download must be named *.mp4');
-  const file = path.join(SHOTS, download.suggestedFilename());
-  await download.saveAs(file);
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_format', file]).catch((err) => {
-    throw new Error(`ffprobe failed on the export (exit ${err.code}): ${err.stderr}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'playback-export-'));
+  try {
+    const file = path.join(dir, download.suggestedFilename());
+    await download.saveAs(file);
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_format', file]).catch((err) => {
+      throw new Error(`ffprobe failed on the export (exit ${err.code}): ${err.stderr}`);
+    });
+    const duration = Number(/duration=([\d.]+)/.exec(stdout)?.[1]);
+    const size = fs.statSync(file).size;
+    console.log(`export: ${download.suggestedFilename()}, ${size} bytes, ${duration} s for a 15 s range`);
+    assert.ok(Math.abs(duration - 15) <= 3, `export duration must be within 3 s of 15 s, was ${duration}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('logging out ends the session and leaves no footage in the page', async () => {
+  needLogin();
+  await page.click('#logout');
+  await page.locator('#login').waitFor({ state: 'visible', timeout: 5000 });
+  const left = await page.evaluate(() => {
+    const v = document.getElementById('player');
+    return {
+      src: v.getAttribute('src'), ready: v.readyState, app: !document.getElementById('app').hidden,
+      cameras: document.querySelectorAll('#cameras li').length,
+    };
   });
-  const duration = Number(/duration=([\d.]+)/.exec(stdout)?.[1]);
-  const size = fs.statSync(file).size;
-  console.log(`export: ${download.suggestedFilename()}, ${size} bytes, ${duration} s for a 15 s range`);
-  assert.ok(Math.abs(duration - 15) <= 3, `export duration must be within 3 s of 15 s, was ${duration}`);
-  fs.rmSync(file);
+  assert.deepEqual(left, { src: null, ready: 0, app: false, cameras: 0 }, 'nothing may remain after logout');
+  const res = await context.request.get(`${BASE}/api/v1/cameras`);
+  assert.equal(res.status(), 401, 'the session cookie must no longer work after logout');
 });
 
 test('no console errors or page errors throughout', () => {

@@ -4,10 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  addDays, dayOf, formatAgo, formatClock, formatDuration, parseRfc3339, parseUserTime, toRfc3339,
+  addDays, dayOf, formatAgo, formatClock, formatDuration, parseInstant, parseRfc3339, parseUserTime, toRfc3339,
   toZonedRfc3339, zoneOffset, zonedToInstant, HOUR, MINUTE,
 } from '../src/time.js';
-import { chooseStep, clampView, follow, nextZoomLevel, ticks, zoomTo, MIN_VIEW } from '../src/scale.js';
+import {
+  chooseStep, clampView, follow, initialView, nextZoomLevel, ticks, zoomTo, MIN_VIEW,
+} from '../src/scale.js';
 import {
   gapsCrossed, mediaAt, nextSpanStart, parseSpans, parseWindow, previousSpanStart, snapToFootage, wallAt,
 } from '../src/media-map.js';
@@ -49,6 +51,8 @@ test('parsing what people type, and formatting back', () => {
   assert.ok(Number.isNaN(parseUserTime('yesterday', BERLIN)));
   assert.ok(Number.isNaN(parseUserTime('2026-13-01 10:00', BERLIN)));
   assert.ok(Number.isNaN(parseRfc3339('2026-11-23T14:32:00'))); // no zone: not RFC 3339
+  assert.equal(parseInstant('2026-12-01T09:21:47.935983449Z'), t('2026-12-01T09:21:47.935Z'));
+  assert.ok(Number.isNaN(parseInstant(null)));
   assert.equal(toRfc3339(t('2026-11-23T14:32:00Z')), '2026-11-23T14:32:00Z');
   assert.equal(toRfc3339(t('2026-11-23T14:32:00.5Z')), '2026-11-23T14:32:00.500Z');
   assert.equal(toZonedRfc3339(t('2026-11-23T14:32:00Z'), BERLIN), '2026-11-23T15:32:00+01:00');
@@ -145,4 +149,15 @@ test('deep links, query strings, Content-Disposition, sizes', () => {
   assert.equal(formatBytes(999), '999 B');
   assert.equal(formatBytes(12345678), '12 MB');
   assert.equal(formatBytes(1234567), '1.2 MB');
+});
+
+test('a day opens whole, or at its footage when that is short', () => {
+  const day = { start: 0, end: 24 * HOUR };
+  assert.deepEqual(initialView(day, null), day);
+  assert.deepEqual(initialView(day, { start: 0, end: 20 * HOUR }), day);
+  assert.deepEqual(initialView(day, { start: 12 * HOUR, end: 12 * HOUR + 3 * MINUTE }),
+    { start: 12 * HOUR + 1.5 * MINUTE - 5 * MINUTE, end: 12 * HOUR + 1.5 * MINUTE + 5 * MINUTE });
+  const v = initialView(day, { start: 12 * HOUR, end: 12 * HOUR + 9 * MINUTE });
+  assert.equal(v.end - v.start, 30 * MINUTE);
+  assert.deepEqual(initialView(day, { start: 60000, end: 120000 }), { start: 0, end: 10 * MINUTE });
 });

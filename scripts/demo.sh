@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The recorder's main job, on one machine: a simulated camera recorded into a local SeaweedFS.
+# The main job, on one machine: a simulated camera recorded into a local SeaweedFS, and the playback UI to
+# watch it.
 #
-#   scripts/demo.sh                 # records for 60 s, then stops cleanly and lists what landed
-#   DEMO_SECONDS=0 scripts/demo.sh  # records until Ctrl-C
+#   scripts/demo.sh                 # records for 60 s while the UI serves, then stops cleanly and lists what landed
+#   DEMO_SECONDS=0 scripts/demo.sh  # records and serves until Ctrl-C
 #
-# Installs what it needs (FFmpeg, GStreamer, SeaweedFS, aws CLI) and builds the recorder. Everything it
-# starts listens on free loopback ports and lives under .demo/, which it removes at the start of each run.
+# Installs what it needs (FFmpeg, GStreamer, SeaweedFS, aws CLI, the UI's npm packages) and builds the
+# recorder and camera-playback. Everything it starts listens on free loopback ports and lives under .demo/,
+# which it removes at the start of each run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/env.sh
@@ -25,9 +27,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== building camera-recorder"
-cargo build --quiet --locked -p recorder --bin camera-recorder
+echo "== building camera-recorder and camera-playback"
+scripts/build-ui.sh
+cargo build --quiet --locked -p recorder --bin camera-recorder -p playback --bin camera-playback
 recorder="$PWD/target/debug/camera-recorder"
+playback="$PWD/target/debug/camera-playback"
 
 echo "== starting SeaweedFS (S3) on loopback"
 ports=(); for _ in 1 2 3 4 5 6 7 8; do ports+=("$(free_port)"); done
@@ -62,6 +66,20 @@ pids+=("$recorder_pid")
 echo "   status:  curl -s http://127.0.0.1:$http_port/status"
 echo "   metrics: curl -s http://127.0.0.1:$http_port/metrics"
 echo "   logs:    $demo/recorder.log"
+
+# A fresh viewer token for each run, never written anywhere but this terminal and the process environment.
+token="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+playback_port="$(free_port)"
+echo "== serving the playback UI (camera-playback, reading the same bucket)"
+PLAYBACK_TOKEN="$token" S3_ENDPOINT="$endpoint" S3_BUCKET="$bucket" LISTEN_ADDR="127.0.0.1:$playback_port"   "$playback" 2>"$demo/playback.log" &
+pids+=($!)
+for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$playback_port/health" 2>/dev/null && break; sleep 0.2; done
+echo
+echo "   open:    http://127.0.0.1:$playback_port/#camera=$camera"
+echo "   token:   $token"
+echo "   (the first segment lands about 10 s after recording starts; the page shows it as soon as it has)"
+echo "   logs:    $demo/playback.log"
+echo
 
 # One prefix per camera covers every day, even a demo that runs across midnight UTC.
 prefix="$camera/"
@@ -100,3 +118,11 @@ if [ -n "$first" ] && [ "$first" != "None" ]; then
   echo "Downloaded to $demo/first.mp4; ffprobe says:"
   ffprobe -v error -show_entries stream=codec_name,width,height,avg_frame_rate:format=duration -of compact "$demo/first.mp4"
 fi
+
+echo
+echo "What camera-playback serves of it (GET /api/v1/cameras/$camera/timeline, the UI's source):"
+now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+since="$(date -u -d '-2 hours' +%Y-%m-%dT%H:%M:%SZ)"
+curl -fsS -H "Authorization: Bearer $token" \
+  "http://127.0.0.1:$playback_port/api/v1/cameras/$camera/timeline?start=$since&end=$now"
+echo

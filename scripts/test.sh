@@ -10,6 +10,9 @@ source scripts/env.sh
 # camera-playback embeds the web UI's pinned npm packages (hls.js); the browser test uses playwright-core.
 scripts/build-ui.sh
 
+echo "== web UI unit tests"
+(cd playback/ui && npm run --silent test:unit)
+
 echo "== format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

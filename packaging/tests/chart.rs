@@ -2,11 +2,13 @@
 //! `kubernetes-validate --strict` on what it renders (default values and every option set), the copies it
 //! ships equal to their sources, the operator's settings equal to what the operator's clap definition knows and
 //! accepts, values.schema.json rejecting bad values with a message naming them, and RBAC granting exactly what
-//! the operator uses.
+//! the operator uses. camera-playback: on by default, every option rendered and validated, only settings it
+//! reads (crds::contract::env), a restricted pod, and the viewer token only ever in a mounted Secret file.
 
 mod support;
 
 use clap::{CommandFactory, Parser};
+use crds::contract::env::{self, playback};
 use operator::config::OperatorConfig;
 use operator::reconcile::build::HTTP_PORT;
 use serde_json::{Value, json};
@@ -34,7 +36,7 @@ fn the_rendered_chart_passes_kubernetes_validate_strict_and_only_monitoring_kind
     // kubernetes-validate knows core objects and CRDs; ServiceMonitor, PodMonitor and PrometheusRule it
     // skips with a warning (their shape is checked below).
     let skipped = kinds_without_schema(&printed);
-    assert_eq!(skipped.len(), 3, "{printed}");
+    assert_eq!(skipped.len(), 4, "two ServiceMonitors, a PodMonitor, a PrometheusRule:\n{printed}");
     for kind in &skipped {
         assert!(kind.contains("monitoring.coreos.com/v1"), "kubernetes-validate did not check {kind}:\n{printed}");
     }
@@ -90,6 +92,23 @@ fn the_monitoring_objects_are_off_by_default_and_have_the_shape_the_prometheus_o
     assert_eq!(endpoint["path"], "/metrics");
     assert_eq!(endpoint["honorLabels"], true, "keeps the Camera's namespace label (docs/alerts.md)");
     assert_eq!(monitor["metadata"]["labels"]["release"], "kube-prometheus-stack", "extra labels from values");
+
+    let playback_service = named(&full, "Service", "cto-cameras-playback");
+    let playback_monitor = named(&full, "ServiceMonitor", "cto-cameras-playback");
+    for (key, value) in playback_monitor["spec"]["selector"]["matchLabels"].as_object().unwrap() {
+        assert_eq!(&playback_service["metadata"]["labels"][key], value, "it selects playback's Service");
+    }
+    assert_ne!(
+        playback_monitor["spec"]["selector"], monitor["spec"]["selector"],
+        "the operator's and playback's monitors select different Services"
+    );
+    let endpoint = &playback_monitor["spec"]["endpoints"][0];
+    assert_eq!(endpoint["port"], playback_service["spec"]["ports"][0]["name"]);
+    assert_eq!(endpoint["path"], "/metrics");
+    assert!(endpoint["honorLabels"].is_null(), "playback's metrics have no labels of their own to keep");
+    assert_eq!(playback_monitor["metadata"]["labels"]["release"], "kube-prometheus-stack");
+    let off = documents(&helm_template(&["-f", FULL_VALUES, "--set", "playback.enabled=false"]));
+    assert_eq!(of_kind(&off, "ServiceMonitor").len(), 1, "no playback, no monitor for it");
 
     let pods = named(&full, "PodMonitor", "cto-cameras-recorders");
     assert_eq!(pods["apiVersion"], "monitoring.coreos.com/v1");
@@ -219,7 +238,7 @@ fn the_operator_accepts_the_settings_the_chart_renders() {
 
 #[test]
 fn the_values_schema_rejects_bad_values_with_a_message_naming_them() {
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 18] = [
         (&["s3.bucket=Bad_Bucket"], "s3.bucket: Does not match pattern"),
         (&["s3.bucket=null"], "bucket is required"),
         (&["recorder.segmentDuration=forever"], "recorder.segmentDuration: Does not match pattern"),
@@ -229,6 +248,18 @@ fn the_values_schema_rejects_bad_values_with_a_message_naming_them() {
         (&["operator.logFormat=xml"], "operator.logFormat must be one of the following"),
         (&["recorder.resources.limits.cpu=1"], "Additional property cpu is not allowed"),
         (&["operator.replicas=2", "operator.leaderElection=false"], "operator.leaderElection is false"),
+        (&["playback.auth.mode=open"], "playback.auth.mode must be one of the following"),
+        (&["playback.replicas=-1"], "playback.replicas: Must be greater than or equal to 0"),
+        (&["playback.exportMax=forever"], "playback.exportMax: Does not match pattern"),
+        (&["playback.exportMax=0h"], "playback.exportMax: Does not match pattern"),
+        (&["playback.service.type=ExternalName"], "playback.service.type must be one of the following"),
+        (&["playback.auth.tokenSecret=Viewer_Token"], "playback.auth.tokenSecret: Does not match pattern"),
+        // No value can hold the token itself: it would end up in the release's values, readable by anyone
+        // who can read the release.
+        (&["playback.auth.token=0123456789abcdef"], "Additional property token is not allowed"),
+        (&["playback.ingress.enabled=true"], "playback.ingress.enabled is true but playback.ingress.hosts is empty"),
+        // What `helm upgrade --reuse-values` gives a release installed before the chart had playback.
+        (&["playback=null"], "Upgrade with --reset-then-reuse-values"),
     ];
     for (sets, message) in cases {
         let mut command = Command::new(bin("helm"));
@@ -446,4 +477,493 @@ fn the_install_notes_tell_the_next_steps() {
     assert!(scoped.contains("kubectl -n shop get cameras"), "{scoped}");
     assert!(scoped.contains("unsigned S3 requests"), "{scoped}");
     assert!(scoped.contains("http://minio:9000"), "{scoped}");
+}
+
+/// The chart rendered with `--set` values.
+fn render_with(sets: &[&str]) -> Vec<Value> {
+    let args: Vec<&str> = sets.iter().flat_map(|set| ["--set", *set]).collect();
+    documents(&helm_template(&args))
+}
+
+/// Each playback option away from its default, on its own: (what, `--set` values).
+const PLAYBACK_OPTIONS: [(&str, &[&str]); 6] = [
+    (
+        "ingress",
+        &[
+            "playback.ingress.enabled=true",
+            "playback.ingress.className=nginx",
+            "playback.ingress.hosts={cameras.example.com}",
+            "playback.ingress.tls[0].secretName=cameras-tls",
+            "playback.ingress.tls[0].hosts={cameras.example.com}",
+        ],
+    ),
+    ("an existing token Secret", &["playback.auth.tokenSecret=viewer-token"]),
+    ("auth trusted-header", &["playback.auth.mode=trusted-header"]),
+    ("auth none", &["playback.auth.mode=none"]),
+    ("playback disabled", &["playback.enabled=false"]),
+    ("two replicas", &["playback.replicas=2"]),
+];
+
+/// Every render with playback in it: default values, ci/full-values.yaml, and each option on its own.
+fn playback_renders() -> Vec<(String, Vec<Value>)> {
+    let mut renders =
+        vec![("default values".to_owned(), render_default()), ("full-values.yaml".to_owned(), render_full())];
+    for (what, sets) in PLAYBACK_OPTIONS {
+        if what != "playback disabled" {
+            renders.push((what.to_owned(), render_with(sets)));
+        }
+    }
+    renders
+}
+
+fn playback_deployment(documents: &[Value]) -> &Value {
+    named(documents, "Deployment", "cto-cameras-playback")
+}
+
+fn playback_container(documents: &[Value]) -> &Value {
+    let containers = playback_deployment(documents)["spec"]["template"]["spec"]["containers"].as_array().unwrap();
+    assert_eq!(containers.len(), 1, "the playback pod has one container");
+    &containers[0]
+}
+
+/// Objects of the playback component, by kind.
+fn playback_kinds(documents: &[Value]) -> BTreeSet<String> {
+    documents
+        .iter()
+        .filter(|d| d["metadata"]["labels"]["app.kubernetes.io/name"] == "camera-playback")
+        .map(|d| d["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The standard base64 alphabet, decoded (the chart's Secret `data`).
+fn base64_decode(text: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bytes = Vec::new();
+    let (mut bits, mut count) = (0u32, 0);
+    for c in text.bytes().filter(|&c| c != b'=') {
+        let value = ALPHABET.iter().position(|&a| a == c).unwrap_or_else(|| panic!("not base64: {text}"));
+        bits = (bits << 6) | value as u32;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            bytes.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    String::from_utf8(bytes).expect("a UTF-8 token")
+}
+
+/// The token in the Secret the chart generates.
+fn generated_token(documents: &[Value]) -> String {
+    let secret = named(documents, "Secret", "cto-cameras-playback-token");
+    base64_decode(secret["data"]["token"].as_str().expect("data.token"))
+}
+
+#[test]
+fn playback_is_on_by_default_with_a_deployment_a_service_and_a_generated_token() {
+    let rendered = render_default();
+    assert_eq!(
+        playback_kinds(&rendered),
+        BTreeSet::from(["ConfigMap", "Deployment", "Secret", "Service"].map(String::from)),
+        "no Ingress and no PodDisruptionBudget by default"
+    );
+    let deployment = playback_deployment(&rendered);
+    assert_eq!(deployment["spec"]["replicas"], 1);
+    assert_eq!(deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"], 0, "viewers see no gap");
+    let container = playback_container(&rendered);
+    assert_eq!(container["image"], "ghcr.io/cto-cameras/camera-playback:0.1.0", "the appVersion by default");
+    assert_eq!(container["command"], json!(["camera-playback"]));
+    assert_eq!(container["ports"], json!([{"name": "http", "containerPort": HTTP_PORT, "protocol": "TCP"}]));
+    assert_eq!(container["livenessProbe"]["httpGet"], json!({"path": "/health", "port": "http"}));
+    assert_eq!(container["readinessProbe"]["httpGet"], json!({"path": "/ready", "port": "http"}));
+    assert_eq!(
+        container["resources"],
+        json!({"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}})
+    );
+
+    let service = named(&rendered, "Service", "cto-cameras-playback");
+    assert_eq!(service["spec"]["type"], "ClusterIP");
+    assert_eq!(
+        service["spec"]["ports"],
+        json!([{"name": "http", "port": HTTP_PORT, "targetPort": "http", "protocol": "TCP"}])
+    );
+    for (key, value) in service["spec"]["selector"].as_object().unwrap() {
+        assert_eq!(&pod_labels(deployment)[key], value, "the Service selects playback's pods");
+    }
+    let operator = named(&rendered, "Deployment", "cto-cameras-operator");
+    assert_ne!(
+        pod_labels(operator)["app.kubernetes.io/name"],
+        service["spec"]["selector"]["app.kubernetes.io/name"],
+        "playback's Service does not select the operator"
+    );
+
+    // 32 random characters, new on each render without a cluster (lookup finds nothing to keep there).
+    let token = generated_token(&rendered);
+    assert_eq!(token.len(), 32, "{token:?}");
+    assert!(token.chars().all(|c| c.is_ascii_alphanumeric()), "{token:?}");
+    assert_ne!(token, generated_token(&render_default()), "a random token, not a fixed one");
+    let template = read("charts/cto-cameras/templates/playback-secret.yaml");
+    assert!(
+        template.contains(r#"lookup "v1" "Secret" .Release.Namespace $name"#),
+        "the generated token is read back on upgrade, so that it does not change on every helm upgrade"
+    );
+}
+
+#[test]
+fn a_change_to_playback_settings_rolls_playback() {
+    let checksum = |rendered: &[Value]| {
+        playback_deployment(rendered)["spec"]["template"]["metadata"]["annotations"]["checksum/config"].clone()
+    };
+    let before = checksum(&render_default());
+    assert!(before.is_string());
+    assert_ne!(before, checksum(&render_with(&["playback.exportMax=2h"])));
+    assert_eq!(before, checksum(&render_default()), "the checksum is of the settings, not of the random token");
+}
+
+#[test]
+fn every_playback_option_renders_and_passes_kubernetes_validate_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut rendered_objects = 0;
+    let mut renders = Vec::new();
+    for (index, (what, sets)) in PLAYBACK_OPTIONS.iter().enumerate() {
+        let args: Vec<&str> = sets.iter().flat_map(|set| ["--set", *set]).collect();
+        let text = helm_template(&args);
+        let lint = run(Command::new(bin("helm")).args(["lint", "--strict", CHART]).args(&args));
+        assert!(lint.contains("0 chart(s) failed"), "{what}: {lint}");
+        files.push(write(dir.path(), &format!("option-{index}.yaml"), &text));
+        let objects = documents(&text);
+        rendered_objects += objects.len();
+        renders.push((*what, objects));
+    }
+    let printed = kubernetes_validate(&files);
+    assert!(kinds_without_schema(&printed).is_empty(), "{printed}");
+    let passed = printed.lines().filter(|line| line.contains(" passed for resource ")).count();
+    assert_eq!(passed, rendered_objects, "every rendered object was checked:\n{printed}");
+
+    let by_option = |what: &str| &renders.iter().find(|(name, _)| *name == what).unwrap().1;
+    let base = ["ConfigMap", "Deployment", "Service"].map(String::from);
+
+    let ingress_render = by_option("ingress");
+    let ingress = named(ingress_render, "Ingress", "cto-cameras-playback");
+    assert_eq!(ingress["spec"]["ingressClassName"], "nginx");
+    assert_eq!(ingress["spec"]["tls"], json!([{"secretName": "cameras-tls", "hosts": ["cameras.example.com"]}]));
+    let rule = &ingress["spec"]["rules"][0];
+    assert_eq!(rule["host"], "cameras.example.com");
+    let path = &rule["http"]["paths"][0];
+    assert_eq!((&path["path"], &path["pathType"]), (&json!("/"), &json!("Prefix")));
+    let service = named(ingress_render, "Service", "cto-cameras-playback");
+    assert_eq!(path["backend"]["service"]["name"], service["metadata"]["name"]);
+    assert_eq!(path["backend"]["service"]["port"]["name"], service["spec"]["ports"][0]["name"]);
+
+    let existing = by_option("an existing token Secret");
+    assert_eq!(playback_kinds(existing), BTreeSet::from(base.clone()), "no Secret: the user's is used");
+    let volumes = &playback_deployment(existing)["spec"]["template"]["spec"]["volumes"];
+    assert_eq!(volumes[0]["secret"]["secretName"], "viewer-token");
+
+    for mode in ["trusted-header", "none"] {
+        let render = by_option(&format!("auth {mode}"));
+        assert_eq!(playback_kinds(render), BTreeSet::from(base.clone()), "{mode}: no token, so no Secret for one");
+        let pod = &playback_deployment(render)["spec"]["template"]["spec"];
+        assert!(pod["volumes"].is_null() && playback_container(render)["volumeMounts"].is_null(), "{mode}: {pod}");
+        assert_eq!(playback_env(render)[playback::AUTH], mode);
+    }
+    assert_eq!(
+        playback_env(by_option("auth trusted-header"))[playback::TRUSTED_HEADER],
+        playback::DEFAULT_TRUSTED_HEADER
+    );
+
+    let disabled = by_option("playback disabled");
+    assert!(playback_kinds(disabled).is_empty(), "playback.enabled=false renders nothing of playback");
+    named(disabled, "Deployment", "cto-cameras-operator");
+
+    let two = by_option("two replicas");
+    assert_eq!(playback_deployment(two)["spec"]["replicas"], 2);
+    let budget = named(two, "PodDisruptionBudget", "cto-cameras-playback");
+    assert_eq!(budget["spec"]["maxUnavailable"], 1, "a drain leaves viewers a replica");
+    for (key, value) in budget["spec"]["selector"]["matchLabels"].as_object().unwrap() {
+        assert_eq!(&pod_labels(playback_deployment(two))[key], value);
+    }
+    assert!(of_kind(&render_default(), "PodDisruptionBudget").is_empty(), "one replica: no budget to block drains");
+}
+
+/// Every environment variable camera-playback reads (crds/src/contract/env.rs; LOG_FORMAT: its main.rs).
+fn playback_reads() -> BTreeSet<&'static str> {
+    BTreeSet::from([
+        env::S3_ENDPOINT,
+        env::S3_BUCKET,
+        env::S3_REGION,
+        env::S3_PREFIX,
+        env::S3_ACCESS_KEY,
+        env::S3_SECRET_KEY,
+        env::LISTEN_ADDR,
+        env::CONFIG_FILE,
+        env::LOG_FORMAT,
+        playback::AUTH,
+        playback::TOKEN,
+        playback::TOKEN_FILE,
+        playback::TRUSTED_HEADER,
+        playback::EXPORT_MAX,
+        playback::LISTEN_ADDR,
+    ])
+}
+
+/// The environment the chart gives playback: its ConfigMap through envFrom, then `env`. Values from a Secret
+/// appear as `secret:<name>/<key>`.
+fn playback_env(documents: &[Value]) -> BTreeMap<String, String> {
+    let container = playback_container(documents);
+    let from = &container["envFrom"];
+    assert_eq!(from.as_array().map(Vec::len), Some(1), "one envFrom: playback's ConfigMap");
+    let config = named(documents, "ConfigMap", from[0]["configMapRef"]["name"].as_str().unwrap());
+    let mut found = BTreeMap::new();
+    for (name, value) in config["data"].as_object().expect("ConfigMap data") {
+        found.insert(name.clone(), value.as_str().expect("ConfigMap values are strings").to_owned());
+    }
+    for var in container["env"].as_array().map_or(&[][..], Vec::as_slice) {
+        let name = var["name"].as_str().unwrap().to_owned();
+        let value = match var["value"].as_str() {
+            Some(value) => value.to_owned(),
+            None => {
+                let secret = &var["valueFrom"]["secretKeyRef"];
+                format!(
+                    "secret:{}/{}",
+                    secret["name"].as_str().expect("a secretKeyRef"),
+                    secret["key"].as_str().unwrap()
+                )
+            }
+        };
+        assert!(found.insert(name.clone(), value).is_none(), "{name} is set twice");
+    }
+    found
+}
+
+#[test]
+fn the_chart_sets_only_settings_camera_playback_reads_and_reads_the_bucket_the_recorders_write() {
+    let reads = playback_reads();
+    for (what, rendered) in playback_renders() {
+        let set = playback_env(&rendered);
+        let unknown: Vec<&String> = set.keys().filter(|name| !reads.contains(name.as_str())).collect();
+        assert!(unknown.is_empty(), "{what}: the chart sets settings camera-playback does not read: {unknown:?}");
+        assert_eq!(set[env::LISTEN_ADDR], format!("0.0.0.0:{HTTP_PORT}"), "{what}");
+        assert!(!set.contains_key(playback::LISTEN_ADDR), "{what}: one listen setting, LISTEN_ADDR");
+        // The recorders' bucket: the operator's defaults for every Camera.
+        let operator = chart_env(&rendered);
+        assert_eq!(set[env::S3_BUCKET], operator["DEFAULT_S3_BUCKET"], "{what}");
+        assert_eq!(set[env::S3_REGION], operator["DEFAULT_S3_REGION"], "{what}");
+        assert_eq!(set.get(env::S3_ENDPOINT), operator.get("DEFAULT_S3_ENDPOINT"), "{what}");
+    }
+
+    let default = playback_env(&render_default());
+    let names: Vec<&str> = default.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "LISTEN_ADDR",
+            "LOG_FORMAT",
+            "PLAYBACK_AUTH",
+            "PLAYBACK_EXPORT_MAX",
+            "PLAYBACK_TOKEN_FILE",
+            "S3_ACCESS_KEY",
+            "S3_BUCKET",
+            "S3_REGION",
+            "S3_SECRET_KEY"
+        ],
+        "unset by default: S3_ENDPOINT (AWS S3), S3_PREFIX, the trusted header"
+    );
+    assert_eq!(default[playback::AUTH], "token");
+    assert_eq!(default[playback::EXPORT_MAX], "24h");
+    assert_eq!(default[env::LOG_FORMAT], "json");
+    assert_eq!(default[env::S3_ACCESS_KEY], "secret:s3-credentials/accessKey");
+    assert_eq!(default[env::S3_SECRET_KEY], "secret:s3-credentials/secretKey");
+
+    let full = playback_env(&render_full());
+    assert_eq!(full[env::S3_ENDPOINT], "http://seaweedfs-s3.storage.svc:8333");
+    assert_eq!(full[env::S3_PREFIX], "shop");
+    assert_eq!(full[env::S3_ACCESS_KEY], "secret:seaweedfs-s3-read-only/accessKey", "playback's own, read-only key");
+    assert_eq!(full[playback::AUTH], "trusted-header");
+    assert_eq!(full[playback::TRUSTED_HEADER], "X-Auth-Request-User");
+    assert_eq!(full[playback::EXPORT_MAX], "2h");
+    assert_eq!(full[env::LOG_FORMAT], "text");
+    assert!(!full.contains_key(playback::TOKEN_FILE), "no token in trusted-header mode");
+
+    let unsigned = playback_env(&render_with(&["s3.credentialsSecret="]));
+    assert!(!unsigned.contains_key(env::S3_ACCESS_KEY) && !unsigned.contains_key(env::S3_SECRET_KEY), "{unsigned:?}");
+}
+
+/// What the restricted Pod Security Standard (Kubernetes 1.30) forbids in a pod spec, as messages.
+fn restricted_violations(pod: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    for field in ["hostNetwork", "hostPID", "hostIPC"] {
+        if pod[field] == true {
+            found.push(format!("{field} is true"));
+        }
+    }
+    let allowed_volumes =
+        ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+    for volume in pod["volumes"].as_array().map_or(&[][..], Vec::as_slice) {
+        let kinds: Vec<&String> = volume.as_object().unwrap().keys().filter(|k| *k != "name").collect();
+        if kinds.iter().any(|kind| !allowed_volumes.contains(&kind.as_str())) {
+            found.push(format!("volume {} is of a forbidden type: {kinds:?}", volume["name"]));
+        }
+    }
+    let pod_context = &pod["securityContext"];
+    if pod_context["sysctls"].is_array() {
+        found.push("sysctls are set".to_owned());
+    }
+    let containers = ["initContainers", "containers", "ephemeralContainers"]
+        .iter()
+        .flat_map(|field| pod[*field].as_array().map_or(&[][..], Vec::as_slice));
+    for container in containers {
+        let name = &container["name"];
+        let context = &container["securityContext"];
+        // A container's setting wins over the pod's.
+        let effective = |field: &str| if context[field].is_null() { &pod_context[field] } else { &context[field] };
+        if context["privileged"] == true {
+            found.push(format!("{name}: privileged"));
+        }
+        if context["allowPrivilegeEscalation"] != false {
+            found.push(format!("{name}: allowPrivilegeEscalation is not false"));
+        }
+        if effective("runAsNonRoot") != true {
+            found.push(format!("{name}: runAsNonRoot is not true"));
+        }
+        if effective("runAsUser") == 0 {
+            found.push(format!("{name}: runAsUser is 0"));
+        }
+        let seccomp = &effective("seccompProfile")["type"];
+        if seccomp != "RuntimeDefault" && seccomp != "Localhost" {
+            found.push(format!("{name}: seccompProfile is {seccomp}, not RuntimeDefault or Localhost"));
+        }
+        if !strings(&context["capabilities"]["drop"]).contains(&"ALL".to_owned()) {
+            found.push(format!("{name}: capabilities do not drop ALL"));
+        }
+        if strings(&context["capabilities"]["add"]).iter().any(|c| c != "NET_BIND_SERVICE") {
+            found.push(format!("{name}: adds capabilities {}", context["capabilities"]["add"]));
+        }
+        if !context["procMount"].is_null() && context["procMount"] != "Default" {
+            found.push(format!("{name}: procMount"));
+        }
+        if !context["windowsOptions"]["hostProcess"].is_null() || context["appArmorProfile"]["type"] == "Unconfined" {
+            found.push(format!("{name}: host process or AppArmor unconfined"));
+        }
+        for port in container["ports"].as_array().map_or(&[][..], Vec::as_slice) {
+            if !port["hostPort"].is_null() && port["hostPort"] != 0 {
+                found.push(format!("{name}: hostPort"));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_playback_pod_meets_the_restricted_pod_security_standard_and_has_no_api_access() {
+    let operator = render_default();
+    let operator_pod = &named(&operator, "Deployment", "cto-cameras-operator")["spec"]["template"]["spec"];
+    assert_eq!(restricted_violations(operator_pod), Vec::<String>::new(), "the check passes what is known restricted");
+    let mut privileged = operator_pod.clone();
+    privileged["hostNetwork"] = json!(true);
+    privileged["containers"][0]["securityContext"]["allowPrivilegeEscalation"] = json!(true);
+    privileged["volumes"] = json!([{"name": "host", "hostPath": {"path": "/"}}]);
+    assert_eq!(restricted_violations(&privileged).len(), 3, "and finds what is not");
+
+    for (what, rendered) in playback_renders() {
+        let deployment = playback_deployment(&rendered);
+        let pod = &deployment["spec"]["template"]["spec"];
+        assert_eq!(restricted_violations(pod), Vec::<String>::new(), "{what}");
+        assert_eq!(pod["automountServiceAccountToken"], false, "{what}: no Kubernetes API access");
+        assert!(pod["serviceAccountName"].is_null(), "{what}: no ServiceAccount of its own, nothing bound to it");
+        let container = playback_container(&rendered);
+        let security = &container["securityContext"];
+        assert_eq!(security["readOnlyRootFilesystem"], true, "{what}: it writes nothing");
+        assert_eq!(security["runAsUser"], 65532, "{what}");
+        assert_eq!(pod["securityContext"]["runAsUser"], 65532, "{what}");
+        let volumes = pod["volumes"].as_array().map_or(&[][..], Vec::as_slice);
+        assert!(volumes.iter().all(|v| v["secret"].is_object()), "{what}: no volume but the token: {volumes:?}");
+    }
+}
+
+#[test]
+fn the_viewer_token_reaches_playback_only_as_a_mounted_secret_file() {
+    for (what, rendered) in playback_renders() {
+        let container = playback_container(&rendered);
+        let env = playback_env(&rendered);
+        assert!(!env.contains_key(playback::TOKEN), "{what}: PLAYBACK_TOKEN would put the token in the pod spec");
+        let config = named(&rendered, "ConfigMap", "cto-cameras-playback");
+        assert!(config["data"][playback::TOKEN].is_null(), "{what}");
+        let Some(file) = env.get(playback::TOKEN_FILE) else {
+            assert_ne!(env[playback::AUTH], "token", "{what}: token mode needs the token file");
+            continue;
+        };
+        // The file is the token Secret's key "token", mounted read-only where PLAYBACK_TOKEN_FILE points.
+        let pod = &playback_deployment(&rendered)["spec"]["template"]["spec"];
+        let volume = &pod["volumes"][0];
+        let mount = &container["volumeMounts"][0];
+        assert_eq!(mount["name"], volume["name"], "{what}");
+        assert_eq!(mount["readOnly"], true, "{what}");
+        let item = &volume["secret"]["items"][0];
+        assert_eq!(item["key"], "token", "{what}");
+        let mounted = format!("{}/{}", mount["mountPath"].as_str().unwrap(), item["path"].as_str().unwrap());
+        assert_eq!(*file, mounted, "{what}: PLAYBACK_TOKEN_FILE is the mounted key");
+        // 0440 and the pod's fsGroup: the token file is readable by playback's user through its group.
+        assert_eq!(volume["secret"]["defaultMode"], 0o440, "{what}");
+        assert_eq!(pod["securityContext"]["fsGroup"], pod["securityContext"]["runAsGroup"], "{what}");
+        let secret = volume["secret"]["secretName"].as_str().unwrap();
+        if secret == "cto-cameras-playback-token" {
+            // The generated token: in the Secret's data and nowhere else in what the chart renders.
+            let token = generated_token(&rendered);
+            for object in &rendered {
+                if object["kind"] != "Secret" {
+                    assert!(
+                        !object.to_string().contains(&token),
+                        "{what}: the token is in {}",
+                        object["metadata"]["name"]
+                    );
+                }
+            }
+        } else {
+            assert_eq!(secret, "viewer-token", "{what}");
+            assert!(of_kind(&rendered, "Secret").iter().all(|s| s["metadata"]["name"] != "cto-cameras-playback-token"));
+        }
+    }
+}
+
+#[test]
+fn the_install_notes_tell_how_to_open_playback_and_log_in() {
+    let default = notes(&[]);
+    for step in [
+        "kubectl -n cto-cameras port-forward svc/cto-cameras-playback 8080:8080",
+        "http://localhost:8080",
+        "kubectl -n cto-cameras get secret cto-cameras-playback-token -o jsonpath='{.data.token}' | base64 -d",
+        "kubectl -n cto-cameras create secret generic s3-credentials",
+        "set playback.auth.tokenSecret",
+    ] {
+        assert!(default.contains(step), "the notes should say {step:?}:\n{default}");
+    }
+    assert!(!default.contains("WARNING"), "{default}");
+
+    let existing = notes(&["playback.auth.tokenSecret=viewer-token", "playback.service.port=80"]);
+    assert!(existing.contains("port-forward svc/cto-cameras-playback 8080:80"), "{existing}");
+    assert!(existing.contains("get secret viewer-token -o jsonpath='{.data.token}' | base64 -d"), "{existing}");
+
+    let proxied = notes(&[
+        "playback.auth.mode=trusted-header",
+        "playback.auth.trustedHeader=X-Auth-Request-User",
+        "playback.ingress.enabled=true",
+        "playback.ingress.hosts={cameras.example.com}",
+        "playback.ingress.tls[0].secretName=cameras-tls",
+    ]);
+    for says in ["trusted-header", "\"X-Auth-Request-User\"", "https://cameras.example.com/", "NetworkPolicy"] {
+        assert!(proxied.contains(says), "the notes should say {says:?}:\n{proxied}");
+    }
+    assert!(!proxied.contains("get secret"), "no token to read: {proxied}");
+
+    let open = notes(&["playback.auth.mode=none"]);
+    assert!(open.contains("WARNING: playback.auth.mode is none"), "{open}");
+    assert!(open.contains("watches and exports every camera, with no login"), "{open}");
+
+    let plain = notes(&["playback.ingress.enabled=true", "playback.ingress.hosts={cameras.example.com}"]);
+    assert!(plain.contains("http://cameras.example.com/") && plain.contains("has no TLS"), "{plain}");
+
+    let off = notes(&["playback.enabled=false"]);
+    assert!(!off.contains("playback"), "{off}");
 }

@@ -1,15 +1,18 @@
 //! The plain manifests (manifests/) are what scripts/render-manifests.sh renders from the chart, byte for
 //! byte, and everything users apply by hand passes `kubernetes-validate --strict`: the manifests as
-//! kustomize assembles them, the Secrets template, the examples and the e2e objects.
+//! kustomize assembles them, the Secrets template, the examples and the e2e objects. Every Secret the plain
+//! manifests' pods need is in the Secrets template, with a placeholder (the chart's random token cannot be).
 
 mod support;
 
-use std::collections::BTreeSet;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use support::*;
 
 /// Files of manifests/ written by the script; the others are written by hand.
-const RENDERED: [&str; 4] = ["config.yaml", "crd.yaml", "operator-deployment.yaml", "rbac.yaml"];
+const RENDERED: [&str; 5] =
+    ["config.yaml", "crd.yaml", "operator-deployment.yaml", "playback-deployment.yaml", "rbac.yaml"];
 const BY_HAND: [&str; 4] = ["argocd-application.yaml", "kustomization.yaml", "namespace.yaml", "secrets-template.yaml"];
 
 fn file_names(dir: &std::path::Path) -> BTreeSet<String> {
@@ -40,7 +43,9 @@ fn the_plain_manifests_pass_kubernetes_validate_strict() {
     let assembled = run(Command::new(bin("kubectl")).args(["kustomize", "manifests"]));
     let kinds: BTreeSet<String> =
         documents(&assembled).iter().map(|d| d["kind"].as_str().unwrap().to_owned()).collect();
-    for kind in ["Namespace", "CustomResourceDefinition", "ClusterRole", "ConfigMap", "ServiceAccount", "Deployment"] {
+    for kind in
+        ["Namespace", "CustomResourceDefinition", "ClusterRole", "ConfigMap", "ServiceAccount", "Deployment", "Service"]
+    {
         assert!(kinds.contains(kind), "kubectl apply -k manifests/ installs a {kind}: {kinds:?}");
     }
     assert!(!kinds.contains("Secret"), "the Secrets template holds placeholders and is not applied with -k");
@@ -75,4 +80,61 @@ fn the_examples_and_the_e2e_objects_pass_kubernetes_validate_strict() {
             "kubernetes-validate did not check {kind}"
         );
     }
+}
+
+/// The Secrets (namespace, name) → keys that the pods of `documents` read: secretKeyRef env and secret volumes.
+fn secrets_used(documents: &[Value]) -> BTreeMap<(String, String), BTreeSet<String>> {
+    let mut used: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for deployment in of_kind(documents, "Deployment") {
+        let namespace = deployment["metadata"]["namespace"].as_str().unwrap().to_owned();
+        let pod = &deployment["spec"]["template"]["spec"];
+        for container in pod["containers"].as_array().unwrap() {
+            for var in container["env"].as_array().map_or(&[][..], Vec::as_slice) {
+                let secret = &var["valueFrom"]["secretKeyRef"];
+                if let Some(name) = secret["name"].as_str() {
+                    let key = secret["key"].as_str().unwrap().to_owned();
+                    used.entry((namespace.clone(), name.to_owned())).or_default().insert(key);
+                }
+            }
+        }
+        for volume in pod["volumes"].as_array().map_or(&[][..], Vec::as_slice) {
+            if let Some(name) = volume["secret"]["secretName"].as_str() {
+                let keys = volume["secret"]["items"].as_array().expect("secret volumes name their keys");
+                let entry = used.entry((namespace.clone(), name.to_owned())).or_default();
+                entry.extend(keys.iter().map(|item| item["key"].as_str().unwrap().to_owned()));
+            }
+        }
+    }
+    used
+}
+
+#[test]
+fn every_secret_the_plain_manifests_use_is_in_the_secrets_template_with_a_placeholder() {
+    let assembled = documents(&run(Command::new(bin("kubectl")).args(["kustomize", "manifests"])));
+    let used = secrets_used(&assembled);
+    let playback_token = ("cto-cameras".to_owned(), "cto-cameras-playback-token".to_owned());
+    assert_eq!(used.get(&playback_token), Some(&BTreeSet::from(["token".to_owned()])), "{used:?}");
+    assert!(used.contains_key(&("cto-cameras".to_owned(), "s3-credentials".to_owned())), "playback's S3 key: {used:?}");
+
+    let template = read("manifests/secrets-template.yaml");
+    let secrets = documents(&template);
+    for ((namespace, name), keys) in &used {
+        let secret = secrets
+            .iter()
+            .find(|s| s["metadata"]["name"] == name.as_str() && s["metadata"]["namespace"] == namespace.as_str())
+            .unwrap_or_else(|| panic!("the Secrets template lacks {namespace}/{name}, which the manifests use"));
+        for key in keys {
+            let value = secret["stringData"][key].as_str().unwrap_or_else(|| panic!("{name} has no key {key}"));
+            assert!(value.contains("REPLACE_ME"), "{namespace}/{name} {key} is a placeholder, not {value:?}");
+        }
+    }
+    // A forgotten placeholder cannot become the viewer token: camera-playback refuses tokens under 16
+    // characters. The template says how to make a real one.
+    let token = secrets.iter().find(|s| s["metadata"]["name"] == "cto-cameras-playback-token").unwrap();
+    assert!(token["stringData"]["token"].as_str().unwrap().len() < 16);
+    assert!(template.contains("openssl rand -hex 24"), "the template says how to make a token");
+    assert!(
+        !read("manifests/playback-deployment.yaml").contains("kind: Secret"),
+        "the chart's random token is not rendered into the plain manifests"
+    );
 }

@@ -1,6 +1,8 @@
 //! The GitHub Actions workflow: actionlint (with shellcheck on its `run:` scripts) finds nothing, and it has
 //! the jobs the project relies on: tests, chart checks, multi-arch images pushed only from main and tags, and
-//! an end-to-end run on kind that waits for a Camera to record and finds a segment in the bucket.
+//! an end-to-end run on kind that waits for a Camera to record, finds a segment in the bucket, and lists the
+//! camera through camera-playback with the chart's generated token. Every image has a Dockerfile.* at the
+//! root, and every one of them is linted, built and pushed.
 
 mod support;
 
@@ -59,6 +61,10 @@ fn the_workflow_tests_checks_the_chart_builds_images_and_records_on_kind() {
         "helm install cto-cameras charts/cto-cameras",
         "kubectl -n cameras wait --for=condition=Recording=True camera/e2e",
         "s3 ls s3://camera-recordings/",
+        "--set playback.image.repository=",
+        "get secret cto-cameras-playback-token",
+        "port-forward service/cto-cameras-playback",
+        "/api/v1/cameras",
     ] {
         assert!(e2e.contains(step), "e2e runs {step:?}");
     }
@@ -80,4 +86,39 @@ fn every_action_is_pinned_to_a_version_tag() {
             );
         }
     }
+}
+
+#[test]
+fn every_image_is_linted_and_built_by_the_workflow() {
+    let mut dockerfiles: Vec<String> = std::fs::read_dir(root())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("Dockerfile."))
+        .collect();
+    dockerfiles.sort();
+    assert!(dockerfiles.len() >= 3 && dockerfiles.contains(&"Dockerfile.playback".to_owned()), "{dockerfiles:?}");
+
+    let workflow = workflow();
+    let jobs = &workflow["jobs"];
+    let matrix = jobs["images"]["strategy"]["matrix"]["include"].as_array().expect("an image matrix");
+    let built: Vec<(String, String)> = matrix
+        .iter()
+        .map(|entry| (entry["image"].as_str().unwrap().to_owned(), entry["dockerfile"].as_str().unwrap().to_owned()))
+        .collect();
+    for dockerfile in &dockerfiles {
+        let image = format!("camera-{}", dockerfile.trim_start_matches("Dockerfile."));
+        assert!(
+            built.contains(&(image.clone(), dockerfile.clone())),
+            "the images job builds {image} from {dockerfile}"
+        );
+        let hadolint = scripts(&jobs["chart-lint"]);
+        assert!(
+            hadolint.lines().any(|l| l.contains("hadolint") && l.contains(dockerfile.as_str())),
+            "hadolint {dockerfile}"
+        );
+        let e2e_builds: Vec<&str> =
+            jobs["e2e"]["steps"].as_array().unwrap().iter().filter_map(|step| step["with"]["file"].as_str()).collect();
+        assert!(e2e_builds.contains(&dockerfile.as_str()), "e2e runs the image of {dockerfile}: {e2e_builds:?}");
+    }
+    assert_eq!(built.len(), dockerfiles.len());
 }

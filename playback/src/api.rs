@@ -177,7 +177,7 @@ async fn camera_timeline(
     Path(id): Path<String>,
     Query(query): QueryMap,
 ) -> Result<Json<TimelineBody>> {
-    let camera = known_camera(&app, &id).await?;
+    let camera = params::camera_id(&id)?;
     let (start, end) = match query.get("day") {
         Some(day) => params::local_day(day, query.get("tz").map(String::as_str))?,
         None => (
@@ -187,6 +187,11 @@ async fn camera_timeline(
     };
     params::range(start, end, SignedDuration::from_hours(24 * params::MAX_TIMELINE_DAYS), "a timeline")?;
     let segments = app.store.segments(&camera, start, end).await?;
+    // Footage proves the camera exists; only an empty answer costs the extra request that tells 404 from "no
+    // footage in this range", so a timeline costs one listing per camera-day.
+    if segments.is_empty() {
+        known_camera(&app, &camera).await?;
+    }
     let found = timeline(&segments, start, end);
     Ok(Json(TimelineBody { camera, start, end, spans: found.spans, gaps: found.gaps }))
 }

@@ -242,6 +242,16 @@ mod tests {
     }
 
     #[test]
+    fn the_recorders_example_file_configures_playback_beside_it() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../config.example.toml")).unwrap();
+        let settings =
+            load(&Flags::default(), &vars(&[]), Some(&text), |_| Ok("a-token-from-the-file-0123".into())).unwrap();
+        assert_eq!(settings.listen.port(), 8081, "its own port, not the recorder's");
+        assert_eq!(settings.storage.bucket, "camera-recordings");
+        assert_eq!(settings.storage.endpoint.as_deref(), Some("http://seaweedfs:8333"));
+    }
+
+    #[test]
     fn each_bad_value_names_its_field() {
         let token = ("PLAYBACK_TOKEN", "0123456789abcdef");
         let cases: &[(&[(&str, &str)], &str)] = &[

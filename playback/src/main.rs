@@ -84,6 +84,11 @@ async fn run(settings: Settings) -> std::io::Result<()> {
     let app = Arc::new(App { store, auth: settings.auth.clone(), export_max: settings.export_max, metrics, ui });
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
+    // Without TCP_NODELAY a response's head and first bytes wait on the client's delayed ACK (Nagle): about
+    // 40 ms each, measured as 100 ms to the first media byte of a playback.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, api::router(app)).with_graceful_shutdown(wait_for_signal()).await
 }
 

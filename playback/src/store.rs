@@ -221,17 +221,25 @@ impl Store {
 
     /// The segments that started on UTC `day`, with their spans, sorted by start.
     pub async fn day(&self, camera: &str, day: Date) -> Result<Arc<Vec<Segment>>, StoreError> {
-        let cache_key = (camera.to_owned(), day);
-        let today = Timestamp::now().to_zoned(TimeZone::UTC).date();
-        let ttl = if day >= today.yesterday().unwrap_or(today) { RECENT_DAY_TTL } else { OLD_DAY_TTL };
-        if let Some((at, segments)) = lock(&self.days).get(&cache_key)
-            && at.elapsed() < ttl
-        {
-            return Ok(segments.clone());
+        if let Some(segments) = self.cached_day(camera, day) {
+            return Ok(segments);
         }
         let (listing, _) = self.list(&storage::day_prefix(&self.prefix, camera, day), false, None).await?;
+        Ok(self.remember_day(camera, day, &listing).await)
+    }
+
+    fn cached_day(&self, camera: &str, day: Date) -> Option<Arc<Vec<Segment>>> {
+        let today = Timestamp::now().to_zoned(TimeZone::UTC).date();
+        let ttl = if day >= today.yesterday().unwrap_or(today) { RECENT_DAY_TTL } else { OLD_DAY_TTL };
+        let mut days = lock(&self.days);
+        let (at, segments) = days.get(&(camera.to_owned(), day))?;
+        (at.elapsed() < ttl).then(|| segments.clone())
+    }
+
+    /// Resolves and caches the segments of one day's whole listing.
+    async fn remember_day(&self, camera: &str, day: Date, listing: &[Listed]) -> Arc<Vec<Segment>> {
         let mut segments = Vec::new();
-        for listed in catalog::segments_of(&self.prefix, camera, &listing) {
+        for listed in catalog::segments_of(&self.prefix, camera, listing) {
             match &listed.index {
                 Some((index_key, name)) => segments.push(Segment::from_index_name(&listed, index_key, name)),
                 None => match self.unindexed(&listed).await {
@@ -243,15 +251,65 @@ impl Store {
         }
         segments.sort_by_key(|s| s.start);
         let segments = Arc::new(segments);
-        lock(&self.days).put(cache_key, (Instant::now(), segments.clone()));
-        Ok(segments)
+        lock(&self.days).put((camera.to_owned(), day), (Instant::now(), segments.clone()));
+        segments
+    }
+
+    /// Lists the days `first..=last` of a camera in one paged listing (keys sort by day, and a page holds 1,000
+    /// keys: some five days of 15-minute segments) and caches each day.
+    async fn list_days(&self, camera: &str, first: Date, last: Date) -> Result<(), StoreError> {
+        let start_after = storage::day_prefix(&self.prefix, camera, first).trim_end_matches('/').to_owned();
+        // Every key of `last` sorts before this: after the folder come file names of the safe id alphabet.
+        let beyond = format!("{}~", storage::day_prefix(&self.prefix, camera, last));
+        let mut by_day: std::collections::BTreeMap<Date, Vec<Listed>> = std::collections::BTreeMap::new();
+        let mut token: Option<String> = None;
+        loop {
+            self.count("ListObjectsV2");
+            let mut request =
+                self.client.list_objects_v2().bucket(&self.bucket).prefix(storage::camera_prefix(&self.prefix, camera));
+            request = match &token {
+                Some(token) => request.continuation_token(token),
+                None => request.start_after(&start_after),
+            };
+            let page = request.send().await.map_err(|e| s3_error("ListObjectsV2", &e))?;
+            let mut past_the_end = false;
+            for object in page.contents() {
+                let Some(key) = object.key() else { continue };
+                if key > beyond.as_str() {
+                    past_the_end = true;
+                    break;
+                }
+                if let Some(day) = day_of(&self.prefix, key) {
+                    by_day
+                        .entry(day)
+                        .or_default()
+                        .push(Listed { key: key.to_owned(), size: object.size().unwrap_or(0).max(0) as u64 });
+                }
+            }
+            token = page.next_continuation_token().map(str::to_owned);
+            if token.is_none() || past_the_end {
+                break;
+            }
+        }
+        let mut day = first;
+        while day <= last {
+            self.remember_day(camera, day, by_day.get(&day).map_or(&[][..], Vec::as_slice)).await;
+            day = day.tomorrow().map_err(|e| StoreError::S3 { operation: "date", message: e.to_string() })?;
+        }
+        Ok(())
     }
 
     /// The segments whose footage may overlap `from..to`, sorted by start.
     pub async fn segments(&self, camera: &str, from: Timestamp, to: Timestamp) -> Result<Vec<Segment>, StoreError> {
         // A segment is listed under the day it started, and lasts at most an hour.
         let first_day = (from - SignedDuration::from_hours(1)).to_zoned(TimeZone::UTC).date();
-        let last_day = to.to_zoned(TimeZone::UTC).date();
+        let last_day = (to - SignedDuration::from_millis(1)).to_zoned(TimeZone::UTC).date().max(first_day);
+        let days = || std::iter::successors(Some(first_day), |d| d.tomorrow().ok()).take_while(|d| *d <= last_day);
+        let missing: Vec<Date> = days().filter(|d| self.cached_day(camera, *d).is_none()).collect();
+        // More than a couple of days: one listing across them is cheaper than one per day.
+        if let (true, Some(first), Some(last)) = (missing.len() > 2, missing.first(), missing.last()) {
+            self.list_days(camera, *first, *last).await?;
+        }
         let mut out = Vec::new();
         let mut day = first_day;
         while day <= last_day {

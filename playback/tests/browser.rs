@@ -16,7 +16,10 @@ fn the_web_ui_finds_plays_and_exports_recorded_footage_in_chromium() {
     let boundary = *recorded
         .boundaries_high
         .iter()
-        .find(|b| recorded.footage.iter().any(|f| f.start <= plus(**b, -3.5)) && secs(**b, recorded.footage.last().unwrap().end) > 10.0)
+        .find(|b| {
+            recorded.footage.iter().any(|f| f.start <= plus(**b, -3.5))
+                && secs(**b, recorded.footage.last().unwrap().end) > 10.0
+        })
         .expect("a boundary with footage around it");
     let shots = testkit::repo_root().join("target/playback-screenshots");
     std::fs::create_dir_all(&shots).unwrap();

@@ -16,7 +16,7 @@ Names. The release is usually called cto-cameras, which gives cto-cameras-operat
 {{/* The operator's HTTP port: /health, /ready, /metrics (operator::reconcile::build::HTTP_PORT). */}}
 {{- define "cto-cameras.httpPort" -}}8080{{- end -}}
 
-{{/* The user both images run as (operator::reconcile::build::RECORDER_UID, USER in the Dockerfiles). */}}
+{{/* The user every image runs as (operator::reconcile::build::RECORDER_UID, USER in the Dockerfiles). */}}
 {{- define "cto-cameras.uid" -}}65532{{- end -}}
 
 {{- define "cto-cameras.labels" -}}
@@ -46,6 +46,48 @@ app.kubernetes.io/component: operator
 {{- end -}}
 
 {{/*
+Whether camera-playback is deployed: "true" or "false". Every playback template starts with it. A release
+installed before the chart had playback has no playback values, and `helm upgrade --reuse-values` reuses the
+old chart's values as they were: that fails here with the fix, instead of a nil pointer in some template.
+*/}}
+{{- define "cto-cameras.playback.enabled" -}}
+{{- if not (hasKey .Values "playback") -}}
+{{- fail "the values have no playback section: helm upgrade --reuse-values keeps the values of the chart version first installed, which had no camera-playback. Upgrade with --reset-then-reuse-values (Helm 3.14 or later) instead, or pass your values with -f." -}}
+{{- end -}}
+{{- .Values.playback.enabled | toString -}}
+{{- end -}}
+
+{{/* camera-playback: cto-cameras-playback for its Deployment, Service, ConfigMap, Ingress and budget. */}}
+{{- define "cto-cameras.playback.name" -}}
+{{- printf "%s-playback" (include "cto-cameras.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "cto-cameras.playback.selectorLabels" -}}
+app.kubernetes.io/name: camera-playback
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "cto-cameras.playback.labels" -}}
+{{ include "cto-cameras.labels" . }}
+{{ include "cto-cameras.playback.selectorLabels" . }}
+app.kubernetes.io/component: playback
+{{- end -}}
+
+{{- define "cto-cameras.playback.image" -}}
+{{- printf "%s:%s" .Values.playback.image.repository (.Values.playback.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
+
+{{/* The Secret holding the viewer token (key "token"): the user's, or the one the chart generates. */}}
+{{- define "cto-cameras.playback.tokenSecret" -}}
+{{- .Values.playback.auth.tokenSecret | default (printf "%s-token" (include "cto-cameras.playback.name" .)) -}}
+{{- end -}}
+
+{{/* The S3 credentials Secret playback reads, in the release namespace. Empty: unsigned requests. */}}
+{{- define "cto-cameras.playback.credentialsSecret" -}}
+{{- .Values.playback.credentialsSecret | default .Values.s3.credentialsSecret -}}
+{{- end -}}
+
+{{/*
 Checks what values.schema.json cannot express, with a message that names the value.
 */}}
 {{- define "cto-cameras.validate" -}}
@@ -59,5 +101,8 @@ Checks what values.schema.json cannot express, with a message that names the val
 {{- if hasSuffix "h" $d }}{{ $seconds = mul $n 3600 }}{{ end -}}
 {{- if or (lt (int $seconds) 10) (gt (int $seconds) 3600) -}}
 {{- fail (printf "recorder.segmentDuration is %s: it must be between 10s and 60m (e.g. 15m or 30s)." $d) -}}
+{{- end -}}
+{{- if and (eq (include "cto-cameras.playback.enabled" .) "true") .Values.playback.ingress.enabled (not .Values.playback.ingress.hosts) -}}
+{{- fail "playback.ingress.enabled is true but playback.ingress.hosts is empty: name the host(s) viewers open, e.g. --set 'playback.ingress.hosts={cameras.example.com}'." -}}
 {{- end -}}
 {{- end -}}

@@ -144,3 +144,11 @@ fn an_unwritable_spool_dir_is_a_configuration_error() {
     assert_eq!(err.field, "TEMP_DIR (or storage.temp_dir)");
     assert!(check_spool_dir(&dir.path().join("spool")).is_ok());
 }
+
+#[test]
+fn the_example_file_with_its_playback_section_is_a_valid_recorder_configuration() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../config.example.toml")).unwrap();
+    let config = load(Some(&text), &env(&[])).expect("config.example.toml loads");
+    assert!(!config.cameras.is_empty());
+    assert_eq!(config.listen.port(), 8080, "the recorder keeps its own listen address, not [playback]'s");
+}

@@ -16,7 +16,7 @@ use axum::extract::{MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use futures_util::{StreamExt, TryStreamExt};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -50,6 +50,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/cameras/{id}/playlist.m3u8", get(playlist))
         .route("/api/v1/cameras/{id}/media/{file}", get(media))
         .route("/api/v1/cameras/{id}/export", get(export))
+        .route("/api/v1/cameras/{id}/holds", get(list_holds).post(create_hold))
+        .route("/api/v1/cameras/{id}/holds/{hold}", delete(remove_hold))
         .route_layer(middleware::from_fn_with_state(app.clone(), require_viewer));
     Router::new()
         .route("/health", get(|| async { "ok\n" }))
@@ -405,4 +407,38 @@ fn layout_etag(layout: &ExportLayout) -> String {
         (&part.key, part.out_start, &part.fragments, &part.shifts).hash(&mut hasher);
     }
     format!("{:016x}", hasher.finish())
+}
+
+async fn list_holds(State(app): AppState, Path(id): Path<String>) -> Result<Json<serde_json::Value>> {
+    let camera = known_camera(&app, &id).await?;
+    let holds = app.store.holds(&camera).await?;
+    Ok(Json(serde_json::json!({ "holds": holds })))
+}
+
+async fn create_hold(
+    State(app): AppState,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response> {
+    let camera = known_camera(&app, &id).await?;
+    let request: crate::holds::NewHold = serde_json::from_slice(&body).map_err(|_| {
+        ApiError::bad_request("start: send JSON {\"start\": RFC 3339, \"end\": RFC 3339, \"reason\": \"...\"}")
+    })?;
+    let now = Timestamp::now();
+    let user = app.auth.check(&headers, now).and_then(|viewer| viewer.user);
+    let hold = crate::holds::make_hold(&camera, &request, now, user)?;
+    app.store.put_hold(&hold).await?;
+    tracing::info!(camera, hold = hold.id, start = %hold.start, end = %hold.end, "hold created");
+    Ok((StatusCode::CREATED, Json(hold)).into_response())
+}
+
+async fn remove_hold(State(app): AppState, Path((id, hold)): Path<(String, String)>) -> Result<StatusCode> {
+    let camera = known_camera(&app, &id).await?;
+    let hold = crds::contract::storage::hold_id(&hold).map_err(|e| ApiError::bad_request(format!("hold: {e}")))?;
+    if !app.store.delete_hold(&camera, &hold).await? {
+        return Err(ApiError::not_found(format!("hold: camera '{camera}' has no hold '{hold}'")));
+    }
+    tracing::info!(camera, hold, "hold removed");
+    Ok(StatusCode::NO_CONTENT)
 }

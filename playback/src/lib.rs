@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod export;
 pub mod hls;
+pub mod holds;
 pub mod metrics;
 pub mod params;
 pub mod plan;

@@ -40,7 +40,7 @@ pub enum StoreError {
     NotFound(String),
 }
 
-fn s3_error<E: ProvideErrorMetadata, R>(operation: &'static str, error: &SdkError<E, R>) -> StoreError {
+pub(crate) fn s3_error<E: ProvideErrorMetadata, R>(operation: &'static str, error: &SdkError<E, R>) -> StoreError {
     let message = match error {
         SdkError::ServiceError(service) => {
             let e = service.err();
@@ -74,7 +74,7 @@ struct IndexCache {
 }
 
 pub struct Store {
-    client: Client,
+    pub(crate) client: Client,
     pub bucket: String,
     pub prefix: String,
     metrics: Arc<Metrics>,
@@ -100,7 +100,7 @@ impl Store {
         }
     }
 
-    fn count(&self, operation: &str) {
+    pub(crate) fn count(&self, operation: &str) {
         self.metrics.s3_requests.with_label_values(&[operation]).inc();
     }
 

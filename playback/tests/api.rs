@@ -284,7 +284,8 @@ fn nobody_gets_in_without_the_token(playback: &Playback) {
         if open_routes.contains(&route.as_str()) {
             continue;
         }
-        let path = route.replace("{id}", CAMERA).replace("{file}", "porch_20261123T100000Z.mp4");
+        let path =
+            route.replace("{id}", CAMERA).replace("{file}", "porch_20261123T100000Z.mp4").replace("{hold}", "1-a");
         for method in methods.as_object().unwrap().keys() {
             let method = method.to_ascii_uppercase();
             for headers in [
@@ -298,7 +299,7 @@ fn nobody_gets_in_without_the_token(playback: &Playback) {
             }
         }
     }
-    assert_eq!(checked, 7 * 3, "each of the 7 protected routes, three ways");
+    assert_eq!(checked, 10 * 3, "each of the 10 protected routes and methods, three ways");
 
     let wrong = http::request("POST", &playback.url("/api/v1/login"), &[], Some(r#"{"token":"nope"}"#));
     assert_eq!(wrong.status, 401);

@@ -7,6 +7,7 @@
 //! <prefix>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.mp4                              the segment
 //! <prefix>/<camera>/<YYYY>/<MM>/<DD>/<camera>_<YYYYMMDDTHHMMSSZ>.mp4.<startMs>-<endMs>.<codec>-<W>x<H>.idx.json
 //!                                                                                            its index
+//! <prefix>/<camera>/holds/<id>.json                                                          a hold (Hold)
 //! ```
 //!
 //! - The date folders and the stamp are the UTC time FFmpeg opened the file. Keys sort by time, and a camera's
@@ -16,6 +17,11 @@
 //!   per segment.
 //! - The index is written after its segment has been uploaded and verified, so an index implies its segment.
 //!   A segment without one (layout 1, a hand upload) still plays: readers build the index from the video.
+//! - Every object whose key is a segment's key followed by `.` is that segment's companion ([`is_companion`]):
+//!   whoever deletes a segment deletes its companions with it, and a companion whose segment is gone is
+//!   debris that may be deleted.
+//! - A hold protects a camera's time range from retention until it is removed. Holds are small JSON objects
+//!   under the camera's `holds/` folder, so recorders, playback and a user's own tools see the same ones.
 
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
@@ -63,6 +69,57 @@ pub fn camera_prefix(prefix: &str, camera: &str) -> String {
 /// `<prefix>/<camera>/<YYYY>/<MM>/<DD>/`: one listing holds the camera's segments that started that UTC day.
 pub fn day_prefix(prefix: &str, camera: &str, day: Date) -> String {
     format!("{}{}/", camera_prefix(prefix, camera), day.strftime("%Y/%m/%d"))
+}
+
+/// `<prefix>/<camera>/holds/`: the camera's holds, one object each.
+pub fn holds_prefix(prefix: &str, camera: &str) -> String {
+    format!("{}holds/", camera_prefix(prefix, camera))
+}
+
+/// The key of hold `id` of `camera`. `id` must satisfy [`hold_id`].
+pub fn hold_key(prefix: &str, camera: &str, id: &str) -> String {
+    format!("{}{id}.json", holds_prefix(prefix, camera))
+}
+
+/// Hold ids: 1-64 of `a-z`, `0-9` and `-`, so they are safe in keys and URLs.
+pub fn hold_id(text: &str) -> Result<String, String> {
+    let id = text.trim();
+    let valid =
+        (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if valid {
+        Ok(id.to_owned())
+    } else {
+        Err(format!("'{id}' is not a hold id; hold ids are 1-64 of a-z, 0-9 and '-'"))
+    }
+}
+
+/// Whether `key` is a companion of the segment at `segment_key` (its index, or any later kind of side object).
+pub fn is_companion(segment_key: &str, key: &str) -> bool {
+    key.len() > segment_key.len() + 1 && key.starts_with(segment_key) && key.as_bytes()[segment_key.len()] == b'.'
+}
+
+/// A hold, as stored at [`hold_key`] (JSON, `application/json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    pub id: String,
+    pub camera: String,
+    /// The protected range: footage overlapping `start..end` is not deleted by retention.
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// Why, in the user's words ("break-in, police report 2026-1123").
+    #[serde(default)]
+    pub reason: String,
+    pub created: Timestamp,
+    /// Who created it, when the creator knew (the auth proxy's user).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+impl Hold {
+    /// Whether footage spanning `start..end` overlaps the hold, so retention must keep it.
+    pub fn protects(&self, start: Timestamp, end: Timestamp) -> bool {
+        start < self.end && end > self.start
+    }
 }
 
 /// The key of `camera`'s segment whose file FFmpeg opened at `opened` (UTC, whole seconds).
@@ -314,6 +371,29 @@ mod tests {
         ] {
             assert_eq!(parse_key("site", foreign), None, "{foreign}");
         }
+    }
+
+    #[test]
+    fn holds_live_under_the_camera_and_companions_follow_their_segment() {
+        assert_eq!(hold_key("p", "yard", "1795443299930-ab12"), "p/yard/holds/1795443299930-ab12.json");
+        assert_eq!(parse_key("p", &hold_key("p", "yard", "x")), None, "a hold is neither segment nor index");
+        assert!(hold_id("../x").is_err() && hold_id("").is_err() && hold_id("Ab").is_err());
+        let segment = segment_key("p", "yard", ts("2026-11-23T14:15:00Z"));
+        assert!(is_companion(&segment, &format!("{segment}.1-2.h264-1x1.idx.json")));
+        assert!(!is_companion(&segment, &segment));
+        assert!(!is_companion(&segment, &format!("{segment}x")));
+        assert!(!is_companion(&segment, &segment_key("p", "yard", ts("2026-11-23T14:15:01Z"))));
+        let hold = Hold {
+            id: "h".into(),
+            camera: "yard".into(),
+            start: ts("2026-11-23T10:00:00Z"),
+            end: ts("2026-11-23T11:00:00Z"),
+            reason: String::new(),
+            created: ts("2026-11-24T08:00:00Z"),
+            created_by: None,
+        };
+        assert!(hold.protects(ts("2026-11-23T09:50:00Z"), ts("2026-11-23T10:05:00Z")), "a straddling segment is held");
+        assert!(!hold.protects(ts("2026-11-23T11:00:00Z"), ts("2026-11-23T11:15:00Z")), "end is exclusive");
     }
 
     #[test]

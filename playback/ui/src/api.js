@@ -63,6 +63,16 @@ export const getDayTimeline = (id, day, tz) => request('GET', `${cam(id)}/timeli
 /** A playback window starting at the keyframe at or before `start` (RFC 3339). */
 export const getPlayback = (id, start) => request('GET', `${cam(id)}/playback`, { params: { start } });
 
+/** The camera's holds, sorted by start: [{id, camera, start, end, reason, created, created_by?}]. */
+export const getHolds = async (id) => (await request('GET', `${cam(id)}/holds`)).holds ?? [];
+
+/** Hold a range ({start, end} RFC 3339, reason): the created hold. */
+export const createHold = (id, { start, end, reason }) =>
+  request('POST', `${cam(id)}/holds`, { body: { start, end, reason } });
+
+/** Remove a hold; ApiError 404 when there is no such hold (any more). */
+export const deleteHold = (id, hold) => request('DELETE', `${cam(id)}/holds/${encodeURIComponent(hold)}`);
+
 /** The export URL of a range; GET downloads it, HEAD describes it. */
 export const exportUrl = (id, start, end) => withParams(`${cam(id)}/export`, { start, end });
 

@@ -70,8 +70,11 @@ export class ExportPanel {
     this.els.info.removeAttribute('data-kind');
   }
 
-  /** {start, end} in ms from the fields, or {error} saying which field is wrong and how to fix it. */
-  range() {
+  /**
+   * {start, end} in ms from the fields, or {error} saying which field is wrong and how to fix it. A hold
+   * takes the same range without the export's length limit (`maxMs: Infinity`).
+   */
+  range({ maxMs = MAX_EXPORT_MS } = {}) {
     const tz = this.hooks.zone();
     const start = parseUserTime(this.els.start.value, tz);
     const end = parseUserTime(this.els.end.value, tz);
@@ -79,7 +82,7 @@ export class ExportPanel {
     if (Number.isNaN(start)) return { error: `Start: enter a date and time, ${example}` };
     if (Number.isNaN(end)) return { error: `End: enter a date and time, ${example}` };
     if (end <= start) return { error: 'End must be after start' };
-    if (end - start > MAX_EXPORT_MS) return { error: 'An export can be at most 24 hours long' };
+    if (end - start > maxMs) return { error: 'An export can be at most 24 hours long' };
     return { start, end };
   }
 

@@ -5,22 +5,25 @@
 mod support;
 
 use std::process::Command;
-use support::{plus, secs};
+use support::secs;
 use testkit::playback::{Playback, TOKEN};
 
 #[test]
 fn the_web_ui_finds_plays_and_exports_recorded_footage_in_chromium() {
     let recorded = support::record();
     let playback = Playback::start(&recorded.s3.endpoint(), &[]);
-    // A boundary inside continuous footage with at least 3 s before it and 10 s after it.
+    // A boundary between two whole segments: the browser test plays from 3 s before it and exports 7.5 s on
+    // either side, all of which must be footage (the first segment after a reconnect is short).
+    let whole = |f: &testkit::footage::Footage| secs(f.start, f.end) >= 9.0;
     let boundary = *recorded
         .boundaries_high
         .iter()
         .find(|b| {
-            recorded.footage.iter().any(|f| f.start <= plus(**b, -3.5))
-                && secs(**b, recorded.footage.last().unwrap().end) > 10.0
+            let ends_here = recorded.footage.iter().any(|f| whole(f) && secs(f.end, **b).abs() < 0.2);
+            let starts_here = recorded.footage.iter().any(|f| whole(f) && secs(f.start, **b).abs() < 0.2);
+            ends_here && starts_here
         })
-        .expect("a boundary with footage around it");
+        .expect("a boundary between two whole segments");
     let shots = testkit::repo_root().join("target/playback-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let ui = testkit::repo_root().join("playback/ui");

@@ -186,10 +186,12 @@ impl Store {
         let first_day = first.first().and_then(|o| day_of(&self.prefix, &o.key));
         let mut last_day = None;
         let mut folder = camera_prefix.clone();
-        // The newest day: the last year, its last month, its last day (one short listing each).
+        // The newest day: the last year, its last month, its last day (one short listing each). Only date
+        // folders count: the camera's `holds/` sorts after them.
         for _ in 0..3 {
             let (_, folders) = self.list(&folder, true, None).await?;
-            let Some(last) = folders.into_iter().max() else { break };
+            let is_date = |f: &String| f[folder.len()..].trim_end_matches('/').bytes().all(|b| b.is_ascii_digit());
+            let Some(last) = folders.into_iter().filter(is_date).max() else { break };
             folder = last;
         }
         if let Some(day) = day_of(&self.prefix, &format!("{folder}{camera}_")) {

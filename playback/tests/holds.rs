@@ -22,10 +22,27 @@ fn holds_are_created_listed_and_removed_in_the_bucket() {
     let s3 = SeaweedFs::start();
     let bucket = Bucket::on(&s3, "camera-recordings");
     bucket.create();
-    // Any object makes the camera known; the holds API does not read video.
+    // Two seconds of footage, uploaded by hand (no metadata, no index): camera-playback indexes it itself.
     let dir = tempfile::tempdir().unwrap();
     let footage = dir.path().join("segment.mp4");
-    std::fs::write(&footage, b"not read by the holds API").unwrap();
+    let made = std::process::Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=160x90:rate=15:duration=2",
+            "-c:v",
+            "libx264",
+            "-g",
+            "15",
+        ])
+        .args(["-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-f", "mp4"])
+        .arg(&footage)
+        .status()
+        .unwrap();
+    assert!(made.success());
     let segment = storage::segment_key("", CAMERA, "2026-11-23T22:00:00Z".parse().unwrap());
     bucket.upload(&footage, &segment);
     let playback = Playback::start(&s3.endpoint(), &[]);
@@ -50,6 +67,9 @@ fn holds_are_created_listed_and_removed_in_the_bucket() {
     let stored: Hold = serde_json::from_slice(&std::fs::read(&stored).unwrap()).unwrap();
     assert_eq!(stored, hold);
 
+    // The holds folder sorts after the date folders: the camera's newest footage is still found.
+    let camera = &playback.get("/api/v1/cameras").json()["cameras"][0];
+    assert_eq!(camera["last"], "2026-11-23T22:00:02Z", "the last footage, with a hold in the bucket: {camera}");
     let second = post(&playback, &holds, r#"{"start":"2026-11-23T20:00:00Z","end":"2026-11-23T20:05:00Z"}"#);
     assert_eq!(second.status, 201);
     let listed = playback.get(&holds).json();

@@ -1,10 +1,12 @@
-// The page: signs in, lists the cameras, and ties the player, the timeline and the export panel together.
+// The page: signs in, lists the cameras, and ties the player, the timeline, the export panel and the holds
+// together.
 // State that several parts need (the camera, the day, the zone) lives here; each part owns its own DOM.
 
 import * as api from './src/api.js';
 import { canPlayCodec, codecLabel, learnFromPieces, canPlayMime } from './src/codecs.js';
 import { formatHash, parseHash } from './src/deeplink.js';
 import { ExportPanel } from './src/export.js';
+import { HoldPanel } from './src/hold-panel.js';
 import { nextSpanStart, parseSpans, previousSpanStart, snapToFootage } from './src/media-map.js';
 import { Player } from './src/player.js';
 import { Timeline } from './src/timeline.js';
@@ -117,6 +119,20 @@ const exporter = new ExportPanel({
   onError: (err) => { if (err.status === 401) reportError(err); },
 });
 
+const holdPanel = new HoldPanel({
+  reason: $('hold-reason'), button: $('hold-button'), info: $('hold-info'), heading: $('holds-title'),
+  list: $('holds'), status: $('holds-status'), empty: $('holds-empty'),
+}, {
+  camera: () => state.camera,
+  zone,
+  // Holds have no length limit of their own; retention simply keeps whatever they cover.
+  range: () => exporter.range({ maxMs: Infinity }),
+  onHolds: (list) => timeline.setHolds(list),
+  onHeld: (text) => notify(text, 'info'),
+  onShow: (hold) => showInstant(hold.start),
+  onError: (err) => { if (err.status === 401) reportError(err); },
+});
+
 function unplayableMessage(codec) {
   return `This browser cannot play ${codecLabel(codec ?? 'h265')}; export still works.`;
 }
@@ -138,6 +154,7 @@ function showLogin(message = '') {
   player.destroy();
   timeline.clear();
   exporter.clear();
+  holdPanel.clear();
   clearNotices();
   state.cameras.clear();
   state.camera = null;
@@ -287,6 +304,7 @@ async function openCamera(id, t, { autoplay = false } = {}) {
   }
   history.replaceState(null, '', formatHash(id, t));
   exporter.invalidate();
+  holdPanel.load(id);
   clearNotices();
   hideOverlay();
   let at = t;
@@ -352,6 +370,8 @@ function changeDay(day) {
   if (!day) return;
   state.followDay = false; // the viewer looks elsewhere; do not turn the page back under them
   loadDay(day);
+  // Holds are few and per camera: the whole list again, so holds made elsewhere meanwhile show too.
+  holdPanel.load(state.camera);
 }
 
 function setZone(utc) {
@@ -362,6 +382,7 @@ function setZone(utc) {
   const anchor = player.currentWall() ?? timeline.view?.start ?? Date.now();
   renderZoneName();
   timeline.setZone(zone());
+  holdPanel.render();
   renderClock(player.currentWall());
   loadDay(dayOf(anchor, zone()));
 }
@@ -386,6 +407,14 @@ function seekTo(ms, { autoplay } = {}) {
   }
   hideOverlay();
   player.seekWall(ms, { autoplay });
+}
+
+/** Show an instant that may be on another day (a hold from the list): turn to its day, then seek there. */
+function showInstant(ms) {
+  if (!state.camera) return;
+  const day = dayOf(ms, zone());
+  if (day !== state.day) loadDay(day);
+  seekTo(ms);
 }
 
 function jumpSpan(direction) {

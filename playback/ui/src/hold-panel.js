@@ -89,7 +89,9 @@ export class HoldPanel {
       const [hold] = parseHolds([await createHold(camera, body)]);
       const text = `Held ${describeRange(range.start, range.end, this.hooks.zone())}: kept until you remove the hold`;
       this.els.reason.value = '';
-      this.say(text, 'ok');
+      // The page's notice says it (and is announced); the list below grows by the new hold.
+      this.say('');
+      this.status('');
       this.hooks.onHeld(text);
       if (camera !== this.camera) return; // another camera is shown now; its list is not this hold's
       // The answer is the stored hold; should it not read as one, the list as the server has it will do.

@@ -68,8 +68,8 @@ export function checkReason(text) {
 
 /**
  * A range in words, in `tz`: '14:32–14:35' (seconds only when either end has some), with the dates when it
- * crosses midnight ('Mon 23 Nov 2026 22:00 – Tue 24 Nov 2026 02:00'), or with the date in front when
- * `withDate` ('Mon 23 Nov 2026, 14:32–14:35').
+ * crosses midnight ('Mon, 23 Nov 2026 22:00 – Tue, 24 Nov 2026 02:00'), or with the date in front when
+ * `withDate` ('Mon, 23 Nov 2026 14:32–14:35'). Dates as formatDate writes them.
  */
 export function describeRange(start, end, tz, { withDate = false } = {}) {
   const seconds = start % (60 * SECOND) !== 0 || end % (60 * SECOND) !== 0;
@@ -79,5 +79,5 @@ export function describeRange(start, end, tz, { withDate = false } = {}) {
     return `${formatDate(start, tz)} ${clock(start)} – ${formatDate(end, tz)} ${clock(end)}`;
   }
   const times = `${clock(start)}–${clock(end)}`;
-  return withDate ? `${formatDate(start, tz)}, ${times}` : times;
+  return withDate ? `${formatDate(start, tz)} ${times}` : times;
 }

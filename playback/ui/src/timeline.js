@@ -1,11 +1,13 @@
-// The timeline widget: one camera's day as recorded spans and hatched gaps, tick marks in the chosen zone,
-// the playhead and the export selection. Click or drag to seek, shift+drag to select a range, wheel to zoom
-// (horizontal wheel or shift+wheel to pan). The layout math lives in scale.js; this file only draws and
-// listens.
+// The timeline widget: one camera's day as recorded spans and hatched gaps, the holds as brackets above
+// them, tick marks in the chosen zone, the playhead and the selection. Click or drag to seek, shift+drag to
+// select a range, wheel to zoom (horizontal wheel or shift+wheel to pan). The layout math lives in scale.js;
+// this file only draws and listens.
 //
 // The element's left and right edges are the view's start and end (data-view-start, data-view-end), so a
-// point's x maps linearly to its instant; tests rely on that.
+// point's x maps linearly to its instant; tests rely on that. A hold's element (.hold, data-hold-id) carries
+// the whole hold's range in data-start/data-end even where it is drawn clipped to the day.
 
+import { describeRange, holdsOnDay } from './holds.js';
 import { formatClock, formatDuration, toRfc3339, MINUTE } from './time.js';
 import {
   chooseStep, clampView, fractionOf, follow, initialView, instantAt, nextZoomLevel, panBy, ticks, zoomBy,
@@ -27,6 +29,7 @@ export class Timeline {
     this.view = null;
     this.spans = [];
     this.gaps = [];
+    this.holds = []; // the camera's, parsed (holds.js); only those on the shown day are drawn
     this.playhead = null;
     this.selection = null;
     this.drag = null;
@@ -42,6 +45,7 @@ export class Timeline {
       return e;
     };
     this.barsEl = el('tl-bars');
+    this.holdsEl = el('tl-holds');
     this.ticksEl = el('tl-ticks');
     this.selectionEl = el('tl-selection');
     this.playheadEl = el('tl-playhead');
@@ -73,19 +77,30 @@ export class Timeline {
     const footage = spans.length ? { start: spans[0].start, end: spans[spans.length - 1].end } : null;
     this.view = sameDay ? clampView(this.view, bounds) : initialView(bounds, footage);
     this.renderBars();
+    this.renderHolds();
     this.render();
+  }
+
+  /** The camera's holds (all of them: which are on the day depends on the day shown). */
+  setHolds(holds) {
+    this.holds = holds;
+    this.renderHolds();
+    this.renderPlayhead();
   }
 
   setZone(tz) {
     this.tz = tz;
     this.renderBars(); // titles carry times
+    this.renderHolds();
     this.renderTicks();
   }
 
+  /** No day shown. The holds stay: they belong to the camera, which the page sets with setHolds. */
   clear() {
     this.bounds = this.view = null;
     this.spans = this.gaps = [];
     this.renderBars();
+    this.renderHolds();
     this.render();
   }
 
@@ -206,6 +221,7 @@ export class Timeline {
       this.root.dataset.viewStart = toRfc3339(this.view.start);
       this.root.dataset.viewEnd = toRfc3339(this.view.end);
       for (const bar of this.barsEl.children) this.place(bar, bar._start, bar._end);
+      for (const mark of this.holdsEl.children) this.place(mark, mark._start, mark._end);
     } else {
       delete this.root.dataset.viewStart;
       delete this.root.dataset.viewEnd;
@@ -232,6 +248,29 @@ export class Timeline {
     }
     this.barsEl.replaceChildren(...bars);
     if (this.view) for (const b of bars) this.place(b, b._start, b._end);
+  }
+
+  /**
+   * One bracket per hold on the day, drawn from its clipped range; an end that lies beyond the day is left
+   * open (.from-before, .to-after) so it does not look like the hold ends at midnight.
+   */
+  renderHolds() {
+    const marks = holdsOnDay(this.holds, this.bounds).map(({ hold, start, end, before, after }) => {
+      const m = document.createElement('div');
+      m.className = 'hold';
+      m.classList.toggle('from-before', before);
+      m.classList.toggle('to-after', after);
+      m.dataset.holdId = hold.id;
+      m.dataset.start = toRfc3339(hold.start);
+      m.dataset.end = toRfc3339(hold.end);
+      m._start = start;
+      m._end = end;
+      m.title = `Held ${describeRange(hold.start, hold.end, this.tz)}${hold.reason ? ` · ${hold.reason}` : ''}`
+        + ' · kept from deletion until the hold is removed';
+      return m;
+    });
+    this.holdsEl.replaceChildren(...marks);
+    if (this.view) for (const m of marks) this.place(m, m._start, m._end);
   }
 
   bar(className, start, end) {
@@ -285,7 +324,9 @@ export class Timeline {
     if (!this.playheadEl.hidden) this.playheadEl.style.left = pct(f);
     if (this.bounds && p !== null) {
       this.root.setAttribute('aria-valuenow', String(Math.round((p - this.bounds.start) / 1000)));
-      this.root.setAttribute('aria-valuetext', formatClock(p, this.tz));
+      // The drawing is not read out: say at least whether the frame at the playhead is held.
+      const held = this.holds.some((h) => p >= h.start && p < h.end);
+      this.root.setAttribute('aria-valuetext', `${formatClock(p, this.tz)}${held ? ', held' : ''}`);
     }
     if (this.bounds) this.root.setAttribute('aria-valuemax', String(Math.round((this.bounds.end - this.bounds.start) / 1000)));
   }

@@ -1,11 +1,11 @@
-// Unit tests of the pure helpers (time zones, timeline layout, media-to-wall mapping, links, headers).
+// Unit tests of the pure helpers (time zones, timeline layout, media-to-wall mapping, links, headers, holds).
 // No browser, no server: `node --test tests/unit.test.mjs`.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  addDays, dayOf, formatAgo, formatClock, formatDuration, parseInstant, parseRfc3339, parseUserTime, toRfc3339,
-  toZonedRfc3339, zoneOffset, zonedToInstant, HOUR, MINUTE,
+  addDays, dayOf, formatAgo, formatClock, formatDate, formatDuration, parseInstant, parseRfc3339, parseUserTime,
+  toRfc3339, toZonedRfc3339, zoneOffset, zonedToInstant, DAY, HOUR, MINUTE,
 } from '../src/time.js';
 import {
   chooseStep, clampView, follow, initialView, nextZoomLevel, ticks, zoomTo, MIN_VIEW,
@@ -16,6 +16,7 @@ import {
 import { formatHash, parseHash } from '../src/deeplink.js';
 import { filenameOf, withParams } from '../src/api.js';
 import { formatBytes } from '../src/export.js';
+import { checkReason, describeRange, holdsOnDay, parseHolds, withHold, MAX_REASON } from '../src/holds.js';
 
 const t = (s) => Date.parse(s);
 const BERLIN = 'Europe/Berlin';
@@ -160,4 +161,69 @@ test('a day opens whole, or at its footage when that is short', () => {
   const v = initialView(day, { start: 12 * HOUR, end: 12 * HOUR + 9 * MINUTE });
   assert.equal(v.end - v.start, 30 * MINUTE);
   assert.deepEqual(initialView(day, { start: 60000, end: 120000 }), { start: 0, end: 10 * MINUTE });
+});
+
+const HOLDS = parseHolds([
+  { id: 'b', camera: 'c', start: '2026-11-23T14:32:00Z', end: '2026-11-23T14:35:00Z', reason: 'break-in',
+    created: '2026-11-24T08:00:00.123456789Z', created_by: 'ana' },
+  { id: 'a', camera: 'c', start: '2026-11-22T22:00:00Z', end: '2026-11-23T01:30:00Z', created: 'junk' },
+  { id: 'late', camera: 'c', start: '2026-11-23T23:00:00Z', end: '2026-11-24T02:00:00Z', reason: '' },
+  { id: 'bad', camera: 'c', start: '2026-11-23T10:00:00Z', end: '2026-11-23T10:00:00Z' }, // empty range
+  { camera: 'c', start: '2026-11-23T10:00:00Z', end: '2026-11-23T11:00:00Z' }, // no id: cannot be removed
+]);
+
+test('holds from the API: parsed, sorted by start, the unusable ones dropped', () => {
+  assert.deepEqual(HOLDS.map((h) => h.id), ['a', 'b', 'late']);
+  assert.equal(HOLDS[1].start, t('2026-11-23T14:32:00Z'));
+  assert.equal(HOLDS[1].created, t('2026-11-24T08:00:00.123Z'));
+  assert.equal(HOLDS[1].createdBy, 'ana');
+  assert.equal(HOLDS[0].createdBy, null);
+  assert.equal(HOLDS[0].reason, '');
+  assert.ok(Number.isNaN(HOLDS[0].created));
+  assert.deepEqual(parseHolds(undefined), []);
+  const added = withHold(HOLDS, { ...HOLDS[1], id: 'new', start: t('2026-11-23T12:00:00Z') });
+  assert.deepEqual(added.map((h) => h.id), ['a', 'new', 'b', 'late']);
+  assert.equal(withHold(HOLDS, { ...HOLDS[1], reason: 'changed' }).length, 3, 'the same id replaces');
+  assert.equal(HOLDS.length, 3, 'the list passed in is not changed');
+});
+
+test('holds are clipped to the shown day, with open ends where they go on', () => {
+  const day = { start: t('2026-11-23T00:00:00Z'), end: t('2026-11-24T00:00:00Z') };
+  const shown = holdsOnDay(HOLDS, day);
+  assert.deepEqual(shown.map((s) => [s.hold.id, toRfc3339(s.start), toRfc3339(s.end), s.before, s.after]), [
+    ['a', '2026-11-23T00:00:00Z', '2026-11-23T01:30:00Z', true, false],
+    ['b', '2026-11-23T14:32:00Z', '2026-11-23T14:35:00Z', false, false],
+    ['late', '2026-11-23T23:00:00Z', '2026-11-24T00:00:00Z', false, true],
+  ]);
+  // A hold that ends exactly where the day starts is not on it (ends are exclusive, as in crds' Hold).
+  const next = holdsOnDay(HOLDS, { start: t('2026-11-24T02:00:00Z'), end: t('2026-11-25T00:00:00Z') });
+  assert.deepEqual(next, []);
+  assert.deepEqual(holdsOnDay(HOLDS, null), []);
+});
+
+test('a reason is required, trimmed, and at most 500 characters (code points, as the server counts)', () => {
+  assert.deepEqual(checkReason('  break-in, police report 123 '), { reason: 'break-in, police report 123' });
+  assert.match(checkReason('   ').error, /reason/);
+  assert.match(checkReason(undefined).error, /reason/);
+  assert.deepEqual(checkReason('x'.repeat(MAX_REASON)), { reason: 'x'.repeat(MAX_REASON) });
+  assert.match(checkReason('x'.repeat(MAX_REASON + 1)).error, /501 characters/);
+  // 500 emoji are 1000 UTF-16 units but 500 characters: allowed.
+  assert.ok(checkReason('📹'.repeat(MAX_REASON)).reason);
+});
+
+test('ranges in words: minutes, seconds when needed, dates across midnight', () => {
+  const a = t('2026-11-23T14:32:00Z');
+  assert.equal(describeRange(a, t('2026-11-23T14:35:00Z'), 'UTC'), '14:32–14:35');
+  assert.equal(describeRange(a, t('2026-11-23T14:35:00Z'), BERLIN), '15:32–15:35');
+  assert.equal(describeRange(a, t('2026-11-23T14:35:07Z'), 'UTC'), '14:32:00–14:35:07');
+  // Dates as formatDate writes them ('Mon, 23 Nov 2026' or without the comma, by ICU version).
+  const mon = formatDate(a, 'UTC');
+  const tue = formatDate(a + DAY, 'UTC');
+  assert.equal(describeRange(a, t('2026-11-23T14:35:00Z'), 'UTC', { withDate: true }), `${mon} 14:32–14:35`);
+  assert.equal(describeRange(t('2026-11-23T22:00:00Z'), t('2026-11-24T02:00:00Z'), 'UTC'),
+    `${mon} 22:00 – ${tue} 02:00`);
+  // Up to midnight is still the same day; in Berlin 23:30Z is already the next day.
+  assert.equal(describeRange(t('2026-11-23T22:00:00Z'), t('2026-11-24T00:00:00Z'), 'UTC'), '22:00–00:00');
+  assert.equal(describeRange(t('2026-11-23T22:00:00Z'), t('2026-11-23T23:30:00Z'), BERLIN),
+    `${mon} 23:00 – ${tue} 00:30`);
 });

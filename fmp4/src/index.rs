@@ -312,10 +312,10 @@ pub fn index_bytes(bytes: &[u8], start: Timestamp, end: Timestamp) -> Result<Seg
     builder.finish(start, end)
 }
 
-/// Whether the file at `path` holds at least one complete fragment: `Ok(false)` is the definite verdict "an
-/// init section and no frame" (a kill right after FFmpeg opened the file); a file that is not fragmented MP4
-/// with video at all is an error, not a verdict.
-pub fn has_fragments(path: &std::path::Path) -> std::io::Result<Result<bool, Fmp4Error>> {
+/// The seconds of footage in the complete fragments of the file at `path`. `Ok(None)` is the definite verdict
+/// "an init section and no frame" (a kill right after FFmpeg opened the file); a file that is not fragmented
+/// MP4 with video at all is an error, not a verdict.
+pub fn footage_in_file(path: &std::path::Path) -> std::io::Result<Result<Option<f64>, Fmp4Error>> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
     let mut builder = IndexBuilder::new();
@@ -328,8 +328,8 @@ pub fn has_fragments(path: &std::path::Path) -> std::io::Result<Result<bool, Fmp
         builder.push(&buffer[..read]);
     }
     Ok(match builder.finish(Timestamp::UNIX_EPOCH, Timestamp::UNIX_EPOCH) {
-        Ok(_) => Ok(true),
-        Err(Fmp4Error::NoFragments) => Ok(false),
+        Ok(index) => Ok(Some(footage_secs(&index))),
+        Err(Fmp4Error::NoFragments) => Ok(None),
         Err(error) => Err(error),
     })
 }

@@ -82,10 +82,12 @@ fn a_truncated_file_keeps_its_complete_fragments_only() {
     assert_eq!(index_bytes(&bytes[..whole.init_size as usize], start, end), Err(fmp4::Fmp4Error::NoFragments));
     let init_only = dir.path().join("init-only.mp4");
     std::fs::write(&init_only, &bytes[..whole.init_size as usize]).unwrap();
-    assert_eq!(fmp4::index::has_fragments(&init_only).unwrap(), Ok(false), "a definite verdict: no frame");
+    assert_eq!(fmp4::index::footage_in_file(&init_only).unwrap(), Ok(None), "a definite verdict: no frame");
     let truncated_file = dir.path().join("truncated.mp4");
     std::fs::write(&truncated_file, &bytes[..cut]).unwrap();
-    assert_eq!(fmp4::index::has_fragments(&truncated_file).unwrap(), Ok(true));
+    let footage = fmp4::index::footage_in_file(&truncated_file).unwrap().unwrap().unwrap();
+    assert!((footage - 4.0).abs() < 0.1, "the two complete fragments: {footage} s");
+    assert!(fmp4::index::footage_in_file(&dir.path().join("missing.mp4")).is_err());
     assert!(index_bytes(b"not an mp4 at all", start, end).is_err());
 }
 

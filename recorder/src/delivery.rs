@@ -1,7 +1,7 @@
 //! Moves one camera's finished segments from the spool to S3: oldest first, retried forever.
 
 use crate::backoff::{Backoff, jitter};
-use crate::probe::{self, ProbeError};
+use crate::probe::{self, MediaInfo, ProbeError};
 use crate::redact::Redactor;
 use crate::spool::{CameraSpool, Pending, SegmentMedia};
 use crate::telemetry::{Board, CameraReport, DropReason};
@@ -68,15 +68,8 @@ impl Delivery {
         }
     }
 
-    /// `false` only on the definite verdict that the file has no complete fragment; a read or parse problem
-    /// keeps the file (it is uploaded, and playback judges it), since only certainty may delete footage.
-    async fn holds_frames(&self, pending: &Pending) -> bool {
-        let path = pending.path.clone();
-        !matches!(tokio::task::spawn_blocking(move || fmp4::index::has_fragments(&path)).await, Ok(Ok(Ok(false))))
-    }
-
-    /// The facts for the object's metadata. A leftover segment (crash, kill) is probed; one that holds no
-    /// video is not footage (FFmpeg died before writing a frame) and is removed.
+    /// The facts for the object's metadata. A leftover segment (crash, kill) is judged by ffprobe and by the
+    /// fragment parser; it is removed only on a definite verdict that it holds no footage (see [`judge`]).
     async fn media_of(&self, pending: &Pending) -> Option<SegmentMedia> {
         if let Some(media) = &pending.media {
             return Some(media.clone());
@@ -85,19 +78,21 @@ impl Delivery {
             self.spool.forget(pending);
             return None;
         }
-        let unplayable = match probe::file(&self.ffprobe, &pending.path, &self.redactor).await {
-            Ok(stream) if stream.video.is_some() && self.holds_frames(pending).await => {
-                let duration_secs = stream.duration_secs.unwrap_or(0.0);
-                return Some(SegmentMedia { start: pending.start, duration_secs, stream });
+        let probed = probe::file(&self.ffprobe, &pending.path, &self.redactor).await;
+        let path = pending.path.clone();
+        let frames = match tokio::task::spawn_blocking(move || fmp4::index::footage_in_file(&path)).await {
+            Ok(Ok(verdict)) => verdict.map_err(|e| e.to_string()),
+            Ok(Err(io)) => Err(io.to_string()),
+            Err(join) => Err(join.to_string()),
+        };
+        let unplayable = match judge(pending.start, probed, frames) {
+            Judged::Upload(media, doubt) => {
+                if let Some(doubt) = doubt {
+                    warn!(camera = %self.spool.camera, path = %pending.path.display(), "uploading a leftover segment with what is known of it: {doubt}");
+                }
+                return Some(media);
             }
-            Ok(stream) if stream.video.is_some() => "holds an init section but no frame".to_owned(),
-            Ok(_) => "holds no video".to_owned(),
-            Err(ProbeError::Failed(tail)) => tail.joined(),
-            Err(e) => {
-                // ffprobe itself is the problem, not the file: upload it rather than risk deleting footage.
-                warn!(camera = %self.spool.camera, path = %pending.path.display(), "cannot probe a leftover segment, uploading it without stream facts: {e}");
-                return Some(SegmentMedia { start: pending.start, duration_secs: 0.0, stream: Default::default() });
-            }
+            Judged::Remove(why) => why,
         };
         let size = std::fs::metadata(&pending.path).map(|m| m.len()).unwrap_or(0);
         warn!(camera = %self.spool.camera, path = %pending.path.display(), size, "removing a leftover segment that is not playable: {unplayable}");
@@ -109,5 +104,89 @@ impl Delivery {
             error!(camera = %self.spool.camera, error = %e, "cannot remove an unplayable leftover");
         }
         None
+    }
+}
+
+/// What becomes of a leftover segment.
+#[derive(Debug, PartialEq)]
+enum Judged {
+    /// Upload it with these facts; the text says what could not be checked, if anything.
+    Upload(SegmentMedia, Option<String>),
+    /// Remove it: it certainly holds no footage, for this reason.
+    Remove(String),
+}
+
+/// Decides about a leftover from ffprobe's answer and the fragment parser's (`Ok(Some(seconds))` of footage,
+/// `Ok(None)` for "no complete fragment", `Err` when it could not tell). Footage is deleted only on a
+/// definite verdict: ffprobe ran and found no video, or the parser read an init section and no frame. ffprobe
+/// killed, timing out, missing or failing is no verdict on the file.
+fn judge(start: jiff::Timestamp, probed: Result<MediaInfo, ProbeError>, frames: Result<Option<f64>, String>) -> Judged {
+    let upload = |duration_secs: f64, stream: MediaInfo, doubt: Option<String>| {
+        Judged::Upload(SegmentMedia { start, duration_secs, stream }, doubt)
+    };
+    match (probed, frames) {
+        (_, Ok(None)) => Judged::Remove("holds an init section but no frame".into()),
+        (Ok(stream), _) if stream.video.is_none() => Judged::Remove("holds no video".into()),
+        (Ok(stream), frames) => {
+            let duration = stream.duration_secs.or(frames.ok().flatten()).unwrap_or(0.0);
+            upload(duration, stream, None)
+        }
+        (Err(probe), Ok(Some(seconds))) => {
+            upload(seconds, MediaInfo::default(), Some(format!("{probe}; the fragments hold {seconds:.1} s")))
+        }
+        (Err(probe), Err(parse)) => {
+            upload(0.0, MediaInfo::default(), Some(format!("{probe}; and the fragments could not be read: {parse}")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffmpeg::LogTail;
+    use crate::probe::VideoInfo;
+
+    fn video(duration: Option<f64>) -> MediaInfo {
+        MediaInfo {
+            video: Some(VideoInfo { codec: "h264".into(), width: 640, height: 360, fps: Some(15.0) }),
+            audio_codec: None,
+            duration_secs: duration,
+        }
+    }
+
+    fn removed(judged: &Judged) -> bool {
+        matches!(judged, Judged::Remove(_))
+    }
+
+    #[test]
+    fn only_a_definite_verdict_removes_a_leftover() {
+        let start = jiff::Timestamp::UNIX_EPOCH;
+        let killed = || Err(ProbeError::Failed(LogTail::new(4)));
+        // ffprobe killed, timing out or missing says nothing about the file: upload what the parser found.
+        assert_eq!(
+            judge(start, killed(), Ok(Some(8.0))),
+            Judged::Upload(
+                SegmentMedia { start, duration_secs: 8.0, stream: MediaInfo::default() },
+                Some("ffprobe failed: ; the fragments hold 8.0 s".into())
+            )
+        );
+        assert!(!removed(&judge(start, Err(ProbeError::Timeout(std::time::Duration::from_secs(30))), Ok(Some(8.0)))));
+        assert!(!removed(&judge(start, Err(ProbeError::Spawn("not found".into())), Err("not fMP4".into()))));
+        assert!(
+            !removed(&judge(start, killed(), Err("truncated moof".into()))),
+            "no verdict from either: keep the footage"
+        );
+        // Definite verdicts.
+        assert!(removed(&judge(start, killed(), Ok(None))), "an init section and no frame");
+        assert!(removed(&judge(start, Ok(video(Some(0.0))), Ok(None))));
+        assert!(
+            removed(&judge(start, Ok(MediaInfo::default()), Err("no video track".into()))),
+            "ffprobe ran and found no video"
+        );
+        // A healthy leftover keeps ffprobe's facts.
+        assert_eq!(
+            judge(start, Ok(video(Some(7.9))), Ok(Some(8.0))),
+            Judged::Upload(SegmentMedia { start, duration_secs: 7.9, stream: video(Some(7.9)) }, None)
+        );
     }
 }

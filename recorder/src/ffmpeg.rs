@@ -183,6 +183,21 @@ pub fn classify_failure<'a>(lines: impl IntoIterator<Item = &'a str>) -> FaultKi
     kind
 }
 
+/// The next line of FFmpeg's output, decoded lossily: a camera's metadata or a file name in the camera's
+/// code page can put bytes that are not UTF-8 into FFmpeg's log, and a strict reader would stop reading there
+/// (and with it stall detection and the segment list). `None` at the end of the stream.
+pub async fn next_line_lossy<R: tokio::io::AsyncBufRead + Unpin>(
+    reader: &mut R,
+    buffer: &mut Vec<u8>,
+) -> Option<String> {
+    use tokio::io::AsyncBufReadExt;
+    buffer.clear();
+    match reader.read_until(b'\n', buffer).await {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(String::from_utf8_lossy(buffer).trim_end_matches(['\n', '\r']).to_owned()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,5 +267,22 @@ mod tests {
         assert_eq!(classify_failure(auth), FaultKind::CameraAuthFailed);
         assert_eq!(classify_failure(["rtsp://cam/s: Connection refused"]), FaultKind::CameraUnreachable);
         assert_eq!(classify_failure(["Invalid data found when processing input"]), FaultKind::RecorderFailed);
+    }
+
+    #[tokio::test]
+    async fn output_that_is_not_utf8_is_read_on_lossily() {
+        let mut output: &[u8] = b"Metadata: title=Caf\xe9 \xff\r\nframe=12\n20261123T141500Z.mp4,0.0,10.0";
+        let mut buffer = Vec::new();
+        assert_eq!(
+            next_line_lossy(&mut output, &mut buffer).await.as_deref(),
+            Some("Metadata: title=Caf\u{fffd} \u{fffd}")
+        );
+        assert_eq!(next_line_lossy(&mut output, &mut buffer).await.as_deref(), Some("frame=12"));
+        assert_eq!(next_line_lossy(&mut output, &mut buffer).await.as_deref(), Some("20261123T141500Z.mp4,0.0,10.0"));
+        assert_eq!(next_line_lossy(&mut output, &mut buffer).await, None);
+        // What the readers used before: a strict line reader fails on the first such line, and stops.
+        use tokio::io::AsyncBufReadExt;
+        let strict: &[u8] = b"Metadata: title=Caf\xe9\nframe=12\n";
+        assert!(strict.lines().next_line().await.is_err());
     }
 }

@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::BufReader;
 use tokio::process::{Child, Command};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -246,9 +246,10 @@ async fn read_segment_list(
     report: Arc<CameraReport>,
     media: MediaInfo,
 ) {
-    let mut lines = BufReader::new(stdout).lines();
+    let mut stdout = BufReader::new(stdout);
     let mut clock = StreamClock::default();
-    while let Ok(Some(line)) = lines.next_line().await {
+    let mut buffer = Vec::new();
+    while let Some(line) = ffmpeg::next_line_lossy(&mut stdout, &mut buffer).await {
         let Some(listed) = ListedSegment::parse(&line) else {
             warn!(camera = %spool.camera, "unexpected segment list line: {line}");
             continue;
@@ -302,9 +303,10 @@ async fn read_progress(
     tail: Arc<Mutex<LogTail>>,
     last_frame_at: Arc<Mutex<Instant>>,
 ) {
-    let mut lines = BufReader::new(stderr).lines();
+    let mut stderr = BufReader::new(stderr);
     let mut frames = 0u64;
-    while let Ok(Some(line)) = lines.next_line().await {
+    let mut buffer = Vec::new();
+    while let Some(line) = ffmpeg::next_line_lossy(&mut stderr, &mut buffer).await {
         match ProgressLine::parse(&line) {
             Some(ProgressLine::Frame(n)) if n > frames => {
                 frames = n;

@@ -38,6 +38,7 @@ fn each_bad_configuration_is_one_line_naming_the_field_and_the_fix_and_writes_no
         (&[("CAMERA_1_URL", "cam.local/stream")], "CAMERA_1_URL", "rtsp://[user:password@]host"),
         (&[("CAMERA_1_URL", "http://admin:hunter2@cam.local/stream")], "CAMERA_1_URL", "use rtsp://"),
         (&[("CAMERA_1_URL", "rtsp://admin:hun@ter2@cam/s")], "CAMERA_1_URL", "percent-encode"),
+        (&[("CAMERA_1_URL", "rtsp://admin:hunter2%x@cam/s")], "CAMERA_1_URL", "'%' not followed by two hex digits"),
         (&[("CAMERA_1_URL", URL), ("SEGMENT_DURATION", "5s")], "SEGMENT_DURATION", "choose between 10s and 1h"),
         (&[("CAMERA_1_URL", URL), ("SEGMENT_DURATION", "61m")], "SEGMENT_DURATION", "choose between 10s and 1h"),
         (

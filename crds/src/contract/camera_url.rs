@@ -15,7 +15,7 @@ pub struct CameraUrl {
 
 /// Why a URL was rejected, phrased to follow "`<field>`: ". Never contains the URL itself.
 pub const URL_SHAPE: &str = "use rtsp://[user:password@]host[:port]/path";
-const ENCODE_HINT: &str = "percent-encode @ : / # in the user name or password (%40 %3A %2F %23)";
+const ENCODE_HINT: &str = "percent-encode @ : / # % in the user name or password (%40 %3A %2F %23 %25)";
 
 impl CameraUrl {
     pub fn parse(raw: &str) -> Result<CameraUrl, String> {
@@ -35,6 +35,10 @@ impl CameraUrl {
         }
         if raw.contains('#') {
             return Err(format!("contains '#'; {ENCODE_HINT}"));
+        }
+        // FFmpeg decodes the escapes; a broken one makes the camera fail later with a confusing error.
+        if !percent_escapes_are_whole(raw) {
+            return Err(format!("has a '%' not followed by two hex digits; {ENCODE_HINT}"));
         }
         let authority = rest.split(['/', '?']).next().unwrap_or_default();
         let (userinfo, host_port) = match authority.rsplit_once('@') {
@@ -79,6 +83,16 @@ impl CameraUrl {
     pub fn has_credentials(&self) -> bool {
         self.user.is_some()
     }
+}
+
+/// Every `%` starts a `%XX` escape with two hex digits.
+fn percent_escapes_are_whole(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'%')
+        .all(|(at, _)| bytes.get(at + 1..at + 3).is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)))
 }
 
 fn validate_host_port(host_port: &str) -> Result<(), String> {
@@ -136,6 +150,7 @@ mod tests {
         assert!(CameraUrl::parse("rtsps://cam.local/stream").is_ok());
         assert!(CameraUrl::parse("rtsp://[::1]:8554/s").is_ok());
         assert!(CameraUrl::parse("RTSP://cam/s").is_ok());
+        assert!(CameraUrl::parse("rtsp://admin:100%25@cam/s").is_ok(), "a literal % is written %25");
     }
 
     #[test]
@@ -150,6 +165,9 @@ mod tests {
             ("rtsp://cam:99999/s", "invalid port"),
             ("rtsp://admin:a/b@cam/s", "percent-encode"),
             ("rtsp://bad_host!/s", "invalid host name"),
+            ("rtsp://admin:hunter2%x@cam/s", "'%' not followed by two hex digits"),
+            ("rtsp://admin:100%@cam/s", "%25"),
+            ("rtsp://cam/s?token=%zz", "'%' not followed"),
         ];
         for (input, expected) in cases {
             let err = CameraUrl::parse(input).unwrap_err();

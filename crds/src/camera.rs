@@ -117,6 +117,13 @@ pub struct CameraSpec {
     #[x_kube(validation = Rule::new("self != '' && duration(self) >= duration('10s') && duration(self) <= duration('60m')").message("segmentDuration must be between 10s and 60m, written like 15m or 30s"))]
     pub segment_duration: Option<String>,
 
+    /// How long footage is kept in the bucket: `30d`, `12h`, `2w`, `1y` (1h to 10y), or `forever`. The
+    /// recorder deletes a segment once all of its footage is older than this, except where a hold covers it.
+    /// Default: the operator's default (unset: kept forever).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^([1-9][0-9]{0,5}(h|d|w|y)|forever)$"))]
+    pub retention: Option<String>,
+
     /// RTSP transport.
     #[serde(default)]
     pub transport: Transport,
@@ -150,6 +157,7 @@ impl CameraSpec {
             bucket: None,
             prefix: None,
             segment_duration: None,
+            retention: None,
             transport: Transport::default(),
             audio: AudioMode::default(),
             storage: None,

@@ -105,6 +105,7 @@ impl RecorderStatusSource for RecordingRecorders {
                 capture_error: None,
                 upload_error: None,
                 last_error: None,
+                retention: Default::default(),
             }],
         };
         Box::pin(async move { Ok(status) })

@@ -65,6 +65,9 @@ pub struct RecorderDefaults {
     /// Size of each recorder's spool (an emptyDir).
     #[arg(long = "default-spool-size", env = "DEFAULT_SPOOL_SIZE", default_value = "2Gi")]
     pub spool_size: String,
+    /// How long footage is kept, e.g. 30d (1h to 10y, or forever). Unset: kept forever.
+    #[arg(long = "default-retention", env = "DEFAULT_RETENTION")]
+    pub retention: Option<String>,
     /// Time a recorder gets after SIGTERM to close its segment and upload the spool.
     #[arg(long = "recorder-shutdown-grace", env = "RECORDER_SHUTDOWN_GRACE", default_value = "60s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
@@ -86,6 +89,7 @@ impl Default for RecorderDefaults {
             recorder_image: "ghcr.io/cto-cameras/camera-recorder:0.1.0".into(),
             segment_duration: "15m".into(),
             spool_size: "2Gi".into(),
+            retention: None,
             shutdown_grace: Duration::from_secs(60),
             cpu_request: "50m".into(),
             memory_request: "64Mi".into(),

@@ -78,6 +78,7 @@ pub fn recorder_status(recording: bool, capture_error: Option<Fault>) -> Recorde
             capture_error: capture_error.clone(),
             upload_error: None,
             last_error: capture_error,
+            retention: Default::default(),
         }],
     }
 }

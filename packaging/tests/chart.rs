@@ -196,7 +196,11 @@ fn the_chart_sets_only_settings_the_operator_knows_and_with_every_option_set_all
     let unknown: Vec<&String> = default.keys().filter(|name| !known.contains(*name)).collect();
     assert!(unknown.is_empty(), "the chart sets settings camera-operator does not have: {unknown:?}");
     let unset: Vec<&String> = known.iter().filter(|name| !default.contains_key(*name)).collect();
-    assert_eq!(unset, ["DEFAULT_S3_ENDPOINT", "WATCH_NAMESPACES"], "unset by default: AWS S3, every namespace");
+    assert_eq!(
+        unset,
+        ["DEFAULT_RETENTION", "DEFAULT_S3_ENDPOINT", "WATCH_NAMESPACES"],
+        "unset by default: footage kept forever, AWS S3, every namespace"
+    );
     assert_eq!(default["LOG_FORMAT"], "json");
     assert_eq!(default["LEADER_ELECTION"], "true");
     assert_eq!(default["LISTEN_ADDR"], format!("0.0.0.0:{HTTP_PORT}"));
@@ -215,6 +219,7 @@ fn the_operator_accepts_the_settings_the_chart_renders() {
     assert_eq!(config.defaults.bucket, "camera-recordings");
     assert_eq!(config.defaults.credentials_secret.as_deref(), Some("s3-credentials"));
     assert_eq!(config.defaults.recorder_image, "ghcr.io/cto-cameras/camera-recorder:0.1.0");
+    assert_eq!(config.defaults.retention, None, "footage is kept forever unless somebody sets a retention");
     assert_eq!(config.listen.port(), u16::try_from(HTTP_PORT).unwrap());
     assert!(config.leader_election);
     assert_eq!(config.lease_name, "cto-cameras-operator");
@@ -228,6 +233,7 @@ fn the_operator_accepts_the_settings_the_chart_renders() {
     assert_eq!(config.defaults.recorder_image, "registry.example.com/cto-cameras/camera-recorder:0.1.0-rc.1");
     assert_eq!(config.defaults.segment_duration, "10m");
     assert_eq!(config.defaults.spool_size, "4Gi");
+    assert_eq!(config.defaults.retention.as_deref(), Some("30d"));
     assert_eq!(config.defaults.shutdown_grace, Duration::from_secs(90));
     assert_eq!(config.defaults.cpu_request, "100m");
     assert_eq!(config.defaults.memory_request, "96Mi");
@@ -238,12 +244,15 @@ fn the_operator_accepts_the_settings_the_chart_renders() {
 
 #[test]
 fn the_values_schema_rejects_bad_values_with_a_message_naming_them() {
-    let cases: [(&[&str], &str); 18] = [
+    let cases: [(&[&str], &str); 21] = [
         (&["s3.bucket=Bad_Bucket"], "s3.bucket: Does not match pattern"),
         (&["s3.bucket=null"], "bucket is required"),
         (&["recorder.segmentDuration=forever"], "recorder.segmentDuration: Does not match pattern"),
         (&["recorder.segmentDuration=2h"], "recorder.segmentDuration is 2h: it must be between 10s and 60m"),
         (&["recorder.spoolSize=lots"], "recorder.spoolSize: Does not match pattern"),
+        (&["recorder.retention=30 days"], "recorder.retention: Does not match pattern"),
+        (&["recorder.retention=30m"], "recorder.retention: Does not match pattern"),
+        (&["recorder.retention=11y"], "recorder.retention is 11y: it must be between 1h and 10y"),
         (&["s3.endpoint=http://user:password@minio:9000"], "s3.endpoint: Does not match pattern"),
         (&["operator.logFormat=xml"], "operator.logFormat must be one of the following"),
         (&["recorder.resources.limits.cpu=1"], "Additional property cpu is not allowed"),

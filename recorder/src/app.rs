@@ -1,15 +1,18 @@
 //! Wires the parts together and runs them until shutdown.
 //!
 //! Start-up: spool directories are scanned (leftovers are queued first), the HTTP server binds, then one
-//! supervisor (FFmpeg) and one delivery (uploads) task start per camera.
+//! supervisor (FFmpeg) and one delivery (uploads) task start per camera, and one retention task for the
+//! cameras with a retention.
 //!
-//! Shutdown (SIGTERM or SIGINT): supervisors stop FFmpeg so it closes its segment, then the deliveries
+//! Shutdown (SIGTERM or SIGINT): a retention pass in progress stops where it is (as harmless as a crash),
+//! supervisors stop FFmpeg so it closes its segment, then the deliveries
 //! drain the spool to S3 for what is left of the grace period. The process exits 0 either way; anything not
 //! uploaded by then stays in the spool and goes first after the next start.
 
 use crate::config::Config;
 use crate::delivery::Delivery;
 use crate::redact::Redactor;
+use crate::retention::{self, DELETE_REQUESTS_PER_SECOND, Kept, Pace};
 use crate::spool::{CameraSpool, SpoolBudget};
 use crate::storage;
 use crate::supervisor::Supervisor;
@@ -58,6 +61,38 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> std::io::Result
             error!(error = %e, "http server failed");
         }
     });
+
+    let kept: Vec<Kept> = config
+        .cameras
+        .iter()
+        .filter_map(|camera| {
+            Some(Kept { camera: camera.id.clone(), retention: camera.retention?, report: board.camera(&camera.id)? })
+        })
+        .collect();
+    for camera in &kept {
+        info!(
+            camera = camera.camera,
+            retention = crds::contract::env::format_retention(camera.retention),
+            dry_run = config.retention.dry_run,
+            "footage older than the retention is deleted, except where a hold covers it"
+        );
+    }
+    let store = retention::Store {
+        client: client.clone(),
+        bucket: config.storage.bucket.clone(),
+        prefix: config.storage.prefix.clone(),
+        redactor: redactor.clone(),
+        dry_run: config.retention.dry_run,
+        delete_batch: config.retention.delete_batch,
+        pace: Pace::per_second(DELETE_REQUESTS_PER_SECOND),
+    };
+    tokio::spawn(retention::run(
+        store,
+        kept,
+        config.retention.first_pass_delay,
+        config.retention.interval,
+        shutdown.clone(),
+    ));
 
     let background = CancellationToken::new();
     tokio::spawn(check_storage(

@@ -42,6 +42,14 @@ const RECORDER_METRICS: &[&str] = &[
     "camera_recorder_segment_target_duration_seconds",
     "camera_recorder_storage_reachable",
     "camera_recorder_spool_max_bytes",
+    "camera_recorder_retention_seconds",
+    "camera_recorder_retention_deleted_objects_total",
+    "camera_recorder_retention_deleted_bytes_total",
+    "camera_recorder_retention_passes_total",
+    "camera_recorder_retention_pass_failures_total",
+    "camera_recorder_retention_last_success_timestamp_seconds",
+    "camera_recorder_retention_oldest_footage_timestamp_seconds",
+    "camera_recorder_retention_held_segments",
 ];
 
 /// Every metric camera-operator exports.
@@ -72,6 +80,8 @@ const DASHBOARD_SHOWS: &[&str] = &[
     "camera_recorder_spool_bytes",
     "camera_recorder_ffmpeg_restarts_total",
     "camera_recorder_uploaded_bytes_total",
+    "camera_recorder_retention_oldest_footage_timestamp_seconds",
+    "camera_recorder_retention_deleted_bytes_total",
     "camera_operator_cameras",
     "camera_operator_reconcile_errors_total",
 ];

@@ -91,6 +91,70 @@ impl Bucket {
         self.run(&["s3", "cp", "--only-show-errors", &from.to_string_lossy(), &uri]).expect("upload object");
     }
 
+    /// Uploads a local file as `key` with user metadata (`x-amz-meta-*`), as a recorder or a tool would.
+    pub fn put(&self, from: &Path, key: &str, content_type: &str, metadata: &[(&str, &str)]) {
+        let metadata: serde_json::Map<String, Value> =
+            metadata.iter().map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned()))).collect();
+        let metadata = Value::Object(metadata).to_string();
+        let body = from.to_string_lossy();
+        self.run(&[
+            "s3api",
+            "put-object",
+            "--bucket",
+            &self.name,
+            "--key",
+            key,
+            "--body",
+            &body,
+            "--content-type",
+            content_type,
+            "--metadata",
+            &metadata,
+        ])
+        .expect("put object");
+    }
+
+    /// Uploads every file under `dir` in one command, each as `<prefix><its path under dir>`.
+    pub fn upload_tree(&self, dir: &Path, prefix: &str) {
+        let uri = format!("s3://{}/{prefix}", self.name);
+        self.run(&["s3", "cp", "--recursive", "--only-show-errors", &dir.to_string_lossy(), &uri])
+            .expect("upload a tree");
+    }
+
+    /// Every key under `prefix`, in key order.
+    pub fn keys(&self, prefix: &str) -> Vec<String> {
+        self.list(prefix).into_iter().map(|o| o.key).collect()
+    }
+
+    /// Starts a multipart upload of `key` and leaves it incomplete; returns its upload id.
+    pub fn start_multipart(&self, key: &str) -> String {
+        let out = self
+            .run(&["s3api", "create-multipart-upload", "--bucket", &self.name, "--key", key])
+            .expect("create multipart upload");
+        let created: Value = serde_json::from_str(&out).expect("create-multipart-upload JSON");
+        created["UploadId"].as_str().expect("an upload id").to_owned()
+    }
+
+    /// The incomplete multipart uploads under `prefix`, as (key, upload id).
+    pub fn multipart_uploads(&self, prefix: &str) -> Vec<(String, String)> {
+        let out = self
+            .run(&["s3api", "list-multipart-uploads", "--bucket", &self.name, "--prefix", prefix])
+            .expect("list multipart uploads");
+        if out.trim().is_empty() {
+            return Vec::new();
+        }
+        let listing: Value = serde_json::from_str(&out).expect("list-multipart-uploads JSON");
+        listing["Uploads"]
+            .as_array()
+            .map(|uploads| {
+                uploads
+                    .iter()
+                    .map(|u| (u["Key"].as_str().unwrap().to_owned(), u["UploadId"].as_str().unwrap().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn delete(&self, key: &str) {
         self.run(&["s3api", "delete-object", "--bucket", &self.name, "--key", key]).expect("delete object");
     }

@@ -102,6 +102,18 @@ Checks what values.schema.json cannot express, with a message that names the val
 {{- if or (lt (int $seconds) 10) (gt (int $seconds) 3600) -}}
 {{- fail (printf "recorder.segmentDuration is %s: it must be between 10s and 60m (e.g. 15m or 30s)." $d) -}}
 {{- end -}}
+{{- with .Values.recorder.retention -}}
+{{- if ne . "forever" -}}
+{{- $n := int (trimSuffix "y" (trimSuffix "w" (trimSuffix "d" (trimSuffix "h" .)))) -}}
+{{- $hours := $n -}}
+{{- if hasSuffix "d" . }}{{ $hours = mul $n 24 }}{{ end -}}
+{{- if hasSuffix "w" . }}{{ $hours = mul $n 168 }}{{ end -}}
+{{- if hasSuffix "y" . }}{{ $hours = mul $n 8760 }}{{ end -}}
+{{- if gt (int $hours) 87600 -}}
+{{- fail (printf "recorder.retention is %s: it must be between 1h and 10y (e.g. 30d), or forever." .) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- if and (eq (include "cto-cameras.playback.enabled" .) "true") .Values.playback.ingress.enabled (not .Values.playback.ingress.hosts) -}}
 {{- fail "playback.ingress.enabled is true but playback.ingress.hosts is empty: name the host(s) viewers open, e.g. --set 'playback.ingress.hosts={cameras.example.com}'." -}}
 {{- end -}}

@@ -30,6 +30,17 @@ pub const CONFIG_FILE: &str = "CONFIG_FILE";
 pub const LOG_FORMAT: &str = "LOG_FORMAT";
 /// The pod's name (Kubernetes' downward API), reported in `/status` so the operator can name the pod.
 pub const POD_NAME: &str = "POD_NAME";
+/// How long footage is kept: `30d`, `12h`, `2w`, `1y`, or `forever` ([`retention`]). Unset: kept forever.
+/// The default for every camera of the process; `CAMERA_<N>_RETENTION` sets one camera's.
+pub const RETENTION: &str = "RETENTION";
+/// `true`: retention passes log what they would delete, and delete nothing.
+pub const RETENTION_DRY_RUN: &str = "RETENTION_DRY_RUN";
+/// Delay of the first retention pass after start-up: `30s` (at most `60s`). Tests shorten it.
+pub const RETENTION_FIRST_PASS_DELAY: &str = "RETENTION_FIRST_PASS_DELAY";
+/// Time between retention passes: `1h` (at most; tests shorten it).
+pub const RETENTION_INTERVAL: &str = "RETENTION_INTERVAL";
+/// Keys per DeleteObjects request: 1000 (S3's maximum). Tests lower it to make a pass long.
+pub const RETENTION_DELETE_BATCH: &str = "RETENTION_DELETE_BATCH";
 
 /// camera-playback's settings. It also reads the `S3_*` settings above, [`LISTEN_ADDR`] and [`CONFIG_FILE`].
 pub mod playback {
@@ -48,6 +59,53 @@ pub mod playback {
     pub const LISTEN_ADDR: &str = "PLAYBACK_LISTEN_ADDR";
 
     pub const DEFAULT_TRUSTED_HEADER: &str = "X-Forwarded-User";
+}
+
+/// The shortest and longest retention [`retention`] accepts. Passes run hourly, so less than an hour would not
+/// be kept to; beyond ten years, `forever` says what is meant.
+pub const MIN_RETENTION: std::time::Duration = std::time::Duration::from_secs(3600);
+pub const MAX_RETENTION: std::time::Duration = std::time::Duration::from_secs(10 * 365 * 86_400);
+/// The word for "keep forever", for overriding a default retention.
+pub const RETENTION_FOREVER: &str = "forever";
+
+/// How long footage is kept, as users write it: a whole number and a unit, `h` (hours), `d` (days), `w`
+/// (weeks) or `y` (365 days): `12h`, `30d`, `90d`, `2w`, `1y`; between 1h and 10y. `forever` is `None`: keep
+/// everything (to override a default). Returns a problem phrased to follow "`<field>`: ".
+pub fn retention(text: &str) -> Result<Option<std::time::Duration>, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case(RETENTION_FOREVER) {
+        return Ok(None);
+    }
+    let hint = || format!("'{text}' is not a retention; write it like 30d, 12h, 2w or 1y, or forever");
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(hint)?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| hint())?;
+    let hours: u64 = match unit {
+        "h" => 1,
+        "d" => 24,
+        "w" => 7 * 24,
+        "y" => 365 * 24,
+        _ => return Err(hint()),
+    };
+    let seconds = number.checked_mul(hours * 3600).ok_or_else(hint)?;
+    let retention = std::time::Duration::from_secs(seconds);
+    if !(MIN_RETENTION..=MAX_RETENTION).contains(&retention) {
+        return Err(format!("{text} is out of range; choose between 1h and 10y, or forever"));
+    }
+    Ok(Some(retention))
+}
+
+/// A retention the way [`retention`] reads it, in the largest whole unit of years, days or hours: `30d`,
+/// `36h`, `1y` (`2w` reads back as `14d`).
+pub fn format_retention(retention: std::time::Duration) -> String {
+    let hours = retention.as_secs() / 3600;
+    if hours > 0 && hours.is_multiple_of(365 * 24) {
+        format!("{}y", hours / (365 * 24))
+    } else if hours > 0 && hours.is_multiple_of(24) {
+        format!("{}d", hours / 24)
+    } else {
+        format!("{hours}h")
+    }
 }
 
 pub const DEFAULT_BUCKET: &str = "camera-recordings";
@@ -73,10 +131,12 @@ pub enum CameraVar {
     Transport,
     /// `auto` (keep AAC, transcode other audio to AAC), `copy`, `aac` or `none` (also `off`).
     Audio,
+    /// How long this camera's footage is kept ([`retention`]); overrides [`RETENTION`].
+    Retention,
 }
 
 impl CameraVar {
-    pub const ALL: [CameraVar; 8] = [
+    pub const ALL: [CameraVar; 9] = [
         CameraVar::Url,
         CameraVar::Id,
         CameraVar::Name,
@@ -85,6 +145,7 @@ impl CameraVar {
         CameraVar::Fps,
         CameraVar::Transport,
         CameraVar::Audio,
+        CameraVar::Retention,
     ];
 
     fn suffix(self) -> &'static str {
@@ -97,6 +158,7 @@ impl CameraVar {
             CameraVar::Fps => "FPS",
             CameraVar::Transport => "TRANSPORT",
             CameraVar::Audio => "AUDIO",
+            CameraVar::Retention => "RETENTION",
         }
     }
 }
@@ -114,5 +176,33 @@ mod tests {
     fn camera_variables_keep_the_original_names() {
         assert_eq!(camera(1, CameraVar::Url), "CAMERA_1_URL");
         assert_eq!(camera(12, CameraVar::Resolution), "CAMERA_12_RESOLUTION");
+        assert_eq!(camera(2, CameraVar::Retention), "CAMERA_2_RETENTION");
+    }
+
+    #[test]
+    fn retention_is_hours_to_ten_years_or_forever() {
+        let hours = |h: u64| Ok(Some(std::time::Duration::from_secs(h * 3600)));
+        assert_eq!(retention("30d"), hours(30 * 24));
+        assert_eq!(retention(" 12h "), hours(12));
+        assert_eq!(retention("90d"), hours(90 * 24));
+        assert_eq!(retention("2w"), hours(14 * 24));
+        assert_eq!(retention("1y"), hours(365 * 24));
+        assert_eq!(retention("1h"), hours(1));
+        assert_eq!(retention("10y"), hours(10 * 365 * 24));
+        assert_eq!(retention("forever"), Ok(None));
+        assert_eq!(retention("Forever"), Ok(None));
+        for bad in ["30", "d", "30 days", "1.5d", "-1d", "30m", "", "99999999999999999999y"] {
+            assert!(retention(bad).unwrap_err().contains("like 30d, 12h"), "{bad}");
+        }
+        for out in ["0h", "0d", "11y", "3651d"] {
+            assert_eq!(
+                retention(out).unwrap_err(),
+                format!("{out} is out of range; choose between 1h and 10y, or forever")
+            );
+        }
+        for text in ["30d", "36h", "1y", "1h", "10y"] {
+            assert_eq!(format_retention(retention(text).unwrap().unwrap()), text);
+        }
+        assert_eq!(format_retention(retention("2w").unwrap().unwrap()), "14d");
     }
 }

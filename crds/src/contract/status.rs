@@ -57,6 +57,60 @@ pub struct CameraStatus {
     pub upload_error: Option<Fault>,
     /// The most recent error of either kind, kept after recovery.
     pub last_error: Option<Fault>,
+    /// How long the camera's footage is kept, and what the last retention pass did. Absent from recorders
+    /// older than retention, which keep everything.
+    #[serde(default)]
+    pub retention: RetentionStatus,
+}
+
+/// Retention of one camera's footage in the bucket.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetentionStatus {
+    /// `30d`, `12h`; `None`: footage is kept forever and no pass runs.
+    #[serde(default)]
+    pub retention: Option<String>,
+    /// Passes log what they would delete and delete nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    #[serde(default)]
+    pub next_pass_at: Option<Timestamp>,
+    /// The last pass, successful or not.
+    #[serde(default)]
+    pub last_pass: Option<RetentionPass>,
+    /// When the last successful pass finished.
+    #[serde(default)]
+    pub last_success_at: Option<Timestamp>,
+    /// Start of the oldest footage kept, as the last successful pass found it.
+    #[serde(default)]
+    pub oldest_footage: Option<Timestamp>,
+}
+
+/// What one retention pass did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetentionPass {
+    pub started_at: Timestamp,
+    pub finished_at: Timestamp,
+    /// Footage that ended before this instant was eligible for deletion.
+    pub cutoff: Timestamp,
+    pub ok: bool,
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Objects (segments and their companions) deleted; in a dry run, those that would have been.
+    pub deleted_objects: u64,
+    pub deleted_bytes: u64,
+    /// Expired segments kept because a hold covers them.
+    pub held_segments: u64,
+    /// The holds the pass honoured.
+    pub holds: u64,
+    /// Incomplete multipart uploads older than a day that were aborted.
+    pub aborted_uploads: u64,
+    /// S3 requests the pass made.
+    pub requests: u64,
+    /// Why the pass failed (redacted).
+    #[serde(default)]
+    pub error: Option<Fault>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +202,9 @@ pub enum FaultKind {
     UploadFailed,
     /// The spool reached its bound and old segments were dropped.
     SpoolFull,
+    /// A retention pass could not finish for another reason than the storage's: a hold that cannot be read,
+    /// objects S3 refused to delete, another S3 error. Reported in `retention.lastPass.error` only.
+    RetentionFailed,
 }
 
 impl FaultKind {
@@ -157,6 +214,13 @@ impl FaultKind {
         FaultKind::CameraAuthFailed,
         FaultKind::StreamStalled,
         FaultKind::RecorderFailed,
+    ];
+    /// Kinds that fail a retention pass.
+    pub const RETENTION: [FaultKind; 4] = [
+        FaultKind::StorageAuthFailed,
+        FaultKind::BucketNotFound,
+        FaultKind::StorageUnreachable,
+        FaultKind::RetentionFailed,
     ];
     /// Kinds that fail an upload.
     pub const STORAGE: [FaultKind; 5] = [
@@ -180,6 +244,7 @@ impl FaultKind {
             FaultKind::UploadVerifyFailed => "UploadVerifyFailed",
             FaultKind::UploadFailed => "UploadFailed",
             FaultKind::SpoolFull => "SpoolFull",
+            FaultKind::RetentionFailed => "RetentionFailed",
         }
     }
 }
@@ -190,9 +255,24 @@ mod tests {
 
     #[test]
     fn fault_kind_names_match_their_json_form() {
-        for kind in [FaultKind::CameraAuthFailed, FaultKind::SpoolFull, FaultKind::BucketNotFound] {
+        for kind in
+            [FaultKind::CameraAuthFailed, FaultKind::SpoolFull, FaultKind::BucketNotFound, FaultKind::RetentionFailed]
+        {
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
         }
+    }
+
+    #[test]
+    fn a_status_without_retention_reads_as_keep_forever() {
+        let camera = serde_json::json!({
+            "id": "yard", "name": "yard", "state": "Recording", "recording": true, "lastDataAt": null,
+            "lastSegment": null, "lastUploadAt": null, "counters": Counters::default(), "spool": SpoolBacklog::default(),
+            "stream": null, "expected": Expected::default(), "streamMismatch": null, "captureError": null,
+            "uploadError": null, "lastError": null
+        });
+        let status: CameraStatus = serde_json::from_value(camera).expect("a recorder without retention");
+        assert_eq!(status.retention, RetentionStatus::default());
+        assert_eq!(status.retention.retention, None);
     }
 }

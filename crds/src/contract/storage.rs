@@ -98,6 +98,16 @@ pub fn is_companion(segment_key: &str, key: &str) -> bool {
     key.len() > segment_key.len() + 1 && key.starts_with(segment_key) && key.as_bytes()[segment_key.len()] == b'.'
 }
 
+/// The key of the segment whose companion `key` is by its shape, whether or not that segment exists: the
+/// inverse of [`is_companion`], so a companion whose segment is gone can be recognised as debris.
+pub fn companion_segment_key(prefix: &str, key: &str) -> Option<String> {
+    // A camera id may itself contain ".mp4.", so every occurrence is a candidate.
+    key.match_indices(".mp4.").map(|(at, _)| &key[..at + SEGMENT_SUFFIX.len()]).find_map(|segment| {
+        let parsed = matches!(parse_key(prefix, segment), Some(StoredObject::Segment { .. }));
+        (parsed && is_companion(segment, key)).then(|| segment.to_owned())
+    })
+}
+
 /// A hold, as stored at [`hold_key`] (JSON, `application/json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hold {
@@ -394,6 +404,17 @@ mod tests {
         };
         assert!(hold.protects(ts("2026-11-23T09:50:00Z"), ts("2026-11-23T10:05:00Z")), "a straddling segment is held");
         assert!(!hold.protects(ts("2026-11-23T11:00:00Z"), ts("2026-11-23T11:15:00Z")), "end is exclusive");
+    }
+
+    #[test]
+    fn a_companion_names_its_segment_even_when_the_segment_is_gone() {
+        let segment = segment_key("p", "a.mp4.b", ts("2026-11-23T14:15:00Z"));
+        let index = format!("{segment}.1-2.h264-1x1.idx.json");
+        assert_eq!(companion_segment_key("p", &index), Some(segment.clone()));
+        assert_eq!(companion_segment_key("p", &format!("{segment}.thumb.jpg")), Some(segment.clone()));
+        assert_eq!(companion_segment_key("p", &segment), None, "a segment is not a companion");
+        assert_eq!(companion_segment_key("p", "p/yard/2026/11/23/notes.mp4.txt"), None);
+        assert_eq!(companion_segment_key("other", &index), None);
     }
 
     #[test]

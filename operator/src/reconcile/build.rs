@@ -129,6 +129,9 @@ pub fn recorder_env(plan: &Plan) -> Vec<EnvVar> {
         vars.push(from_secret(env::S3_ACCESS_KEY, secret, ACCESS_KEY));
         vars.push(from_secret(env::S3_SECRET_KEY, secret, SECRET_KEY));
     }
+    if let Some(retention) = &plan.retention {
+        vars.push(value(env::RETENTION, retention));
+    }
     vars.extend([
         value(env::SEGMENT_DURATION, &plan.segment_duration),
         value(env::TEMP_DIR, SPOOL_PATH),
@@ -410,6 +413,24 @@ mod tests {
             Some(true),
             "an unready recorder must still answer /status, or the operator cannot say why it is not recording"
         );
+    }
+
+    #[test]
+    fn the_retention_comes_from_the_camera_else_the_default_else_is_not_set() {
+        let cam = camera("front-door");
+        let (_, unset) = built(&cam, None);
+        assert!(!env_of(&unset).contains_key("RETENTION"), "unset: kept forever");
+
+        let url = secret("front-door-camera", &[("url", "rtsp://cam/stream")]);
+        let defaults = RecorderDefaults { retention: Some("30d".into()), ..RecorderDefaults::default() };
+        let with_default = plan(&cam, &defaults, Some(&url), Credentials::NotConfigured).unwrap();
+        assert_eq!(env_of(&deployment(&cam, &with_default))["RETENTION"].value.as_deref(), Some("30d"));
+
+        let mut own = cam.clone();
+        own.spec.retention = Some("forever".into());
+        let with_own = plan(&own, &defaults, Some(&url), Credentials::NotConfigured).unwrap();
+        assert_eq!(env_of(&deployment(&own, &with_own))["RETENTION"].value.as_deref(), Some("forever"));
+        assert_ne!(with_own.fingerprint, with_default.fingerprint, "a new retention rolls the recorder");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::config::RecorderDefaults;
 use crate::reasons::Reason;
 use crds::camera::{AudioMode, Camera, SecretKeySelector, Transport};
 use crds::contract::camera_url::CameraUrl;
-use crds::contract::names;
+use crds::contract::{env, names};
 use k8s_openapi::api::core::v1::{Affinity, ResourceRequirements, Secret, Toleration};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use kube::ResourceExt;
@@ -59,6 +59,8 @@ pub struct Plan {
     pub prefix: String,
     pub credentials_secret: Option<String>,
     pub segment_duration: String,
+    /// The recorder's RETENTION (`30d`, `forever`); `None`: unset, footage is kept forever.
+    pub retention: Option<String>,
     pub image: String,
     pub spool_size: Quantity,
     /// The recorder's SPOOL_MAX_BYTES: 90 % of the emptyDir, so the kubelet never evicts the pod for filling it.
@@ -126,6 +128,14 @@ pub fn plan(
         Problem::new(Reason::InvalidSpec, format!("{field}: {problem}"))
     })?;
 
+    let retention = spec.retention.clone().or_else(|| defaults.retention.clone()).filter(|r| !r.trim().is_empty());
+    if let Some(text) = &retention {
+        env::retention(text).map_err(|problem| {
+            let field = if spec.retention.is_some() { "spec.retention" } else { "the operator's DEFAULT_RETENTION" };
+            Problem::new(Reason::InvalidSpec, format!("{field}: {problem}"))
+        })?;
+    }
+
     let bucket = spec.bucket.clone().unwrap_or_else(|| defaults.bucket.clone());
     names::bucket_name(&bucket).map_err(|problem| {
         let field = if spec.bucket.is_some() { "spec.bucket" } else { "the operator's DEFAULT_S3_BUCKET" };
@@ -192,6 +202,7 @@ pub fn plan(
         prefix,
         credentials_secret,
         segment_duration,
+        retention,
         image: overrides.image.clone().unwrap_or_else(|| defaults.recorder_image.clone()),
         spool_size,
         spool_max_bytes: spool_bytes / 10 * 9,
@@ -277,6 +288,7 @@ mod tests {
         assert_eq!(plan.endpoint.as_deref(), Some("http://seaweedfs:8333"));
         assert_eq!(plan.segment_duration, "15m");
         assert_eq!(plan.spool_max_bytes, (2u64 << 30) / 10 * 9);
+        assert_eq!(plan.retention, None, "nothing is deleted unless somebody set a retention");
         assert_eq!(plan.fingerprint.len(), 16);
     }
 
@@ -324,6 +336,22 @@ mod tests {
         assert_eq!(
             (err.reason, err.message.as_str()),
             (Reason::InvalidSpec, "spec.segmentDuration: 5s is out of range; choose between 10s and 60m")
+        );
+
+        let mut cam = camera("front-door");
+        cam.spec.retention = Some("20y".into());
+        let err = plan(&cam, &defaults(), Some(&good), Credentials::NotConfigured).unwrap_err();
+        assert_eq!(
+            (err.reason, err.message.as_str()),
+            (Reason::InvalidSpec, "spec.retention: 20y is out of range; choose between 1h and 10y, or forever")
+        );
+        let mut bad_default = defaults();
+        bad_default.retention = Some("30 days".into());
+        let err = plan(&camera("front-door"), &bad_default, Some(&good), Credentials::NotConfigured).unwrap_err();
+        assert!(
+            err.message.starts_with("the operator's DEFAULT_RETENTION: '30 days' is not a retention"),
+            "{}",
+            err.message
         );
 
         let mut cam = camera(&"a".repeat(64));

@@ -31,12 +31,19 @@ pub const DEFAULT_REGION: &str = "us-east-1";
 pub const DEFAULT_PART_SIZE: u64 = 16 << 20;
 pub const MIN_PART_SIZE: u64 = 5 << 20;
 pub const DEFAULT_UPLOAD_CONCURRENCY: usize = 4;
+/// The first retention pass runs this long after start-up (within a minute, as promised), then every
+/// [`DEFAULT_RETENTION_INTERVAL`] at the latest.
+pub const DEFAULT_RETENTION_FIRST_PASS_DELAY: Duration = Duration::from_secs(30);
+pub const DEFAULT_RETENTION_INTERVAL: Duration = Duration::from_secs(3600);
+/// S3's maximum number of keys in one DeleteObjects request.
+pub const MAX_DELETE_BATCH: usize = 1000;
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub cameras: Vec<CameraConfig>,
     pub storage: StorageConfig,
     pub recording: RecordingConfig,
+    pub retention: RetentionConfig,
     pub listen: SocketAddr,
 }
 
@@ -51,6 +58,8 @@ pub struct CameraConfig {
     pub expected_fps: Option<u32>,
     pub transport: Transport,
     pub audio: AudioMode,
+    /// How long the camera's footage is kept in the bucket; `None`: forever (no retention pass).
+    pub retention: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +106,28 @@ impl fmt::Debug for S3Credentials {
     }
 }
 
+/// How retention passes run (how long footage is kept is per camera: [`CameraConfig::retention`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetentionConfig {
+    /// Log what would be deleted; delete nothing.
+    pub dry_run: bool,
+    pub first_pass_delay: Duration,
+    pub interval: Duration,
+    /// Keys per DeleteObjects request, at most [`MAX_DELETE_BATCH`].
+    pub delete_batch: usize,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            dry_run: false,
+            first_pass_delay: DEFAULT_RETENTION_FIRST_PASS_DELAY,
+            interval: DEFAULT_RETENTION_INTERVAL,
+            delete_batch: MAX_DELETE_BATCH,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct RecordingConfig {
     pub segment_duration: Duration,
@@ -129,7 +160,10 @@ impl Config {
         let cameras: Vec<String> = self
             .cameras
             .iter()
-            .map(|c| format!("{} ({}{})", c.id, c.url, if c.enabled { "" } else { ", disabled" }))
+            .map(|c| {
+                let retention = c.retention.map_or(String::new(), |r| format!(", kept {}", env::format_retention(r)));
+                format!("{} ({}{}{retention})", c.id, c.url, if c.enabled { "" } else { ", disabled" })
+            })
             .collect();
         format!(
             "{} camera(s): {}; bucket {} at {}; {} segments; spool {} (max {} bytes); http on {}",
@@ -189,6 +223,7 @@ struct FileCamera {
     fps: Option<Scalar>,
     transport: Option<Scalar>,
     audio: Option<Scalar>,
+    retention: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -206,6 +241,8 @@ struct FileStorage {
     spool_max_bytes: Option<Scalar>,
     multipart_part_size: Option<Scalar>,
     upload_concurrency: Option<Scalar>,
+    retention: Option<Scalar>,
+    retention_dry_run: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -269,17 +306,7 @@ impl Sources<'_> {
 
 /// Builds the configuration from the file's text (if any) and the environment.
 pub fn load(file: Option<&str>, env_vars: &HashMap<String, String>) -> Result<Config, ConfigError> {
-    let file: FileConfig = match file {
-        Some(text) => toml::from_str(text).map_err(|e| {
-            let message = e.message().replace('\n', " ");
-            let line = e.span().map(|span| text[..span.start].matches('\n').count() + 1);
-            ConfigError::new(
-                line.map_or("config file".to_owned(), |l| format!("config file line {l}")),
-                format!("{message}; see config.example.toml"),
-            )
-        })?,
-        None => FileConfig::default(),
-    };
+    let file = parse_file(file)?;
     let sources = Sources { env: env_vars };
     let FileConfig { cameras: file_cameras, storage, recorder, .. } = file;
 
@@ -288,9 +315,74 @@ pub fn load(file: Option<&str>, env_vars: &HashMap<String, String>) -> Result<Co
         None => SocketAddr::from(([0, 0, 0, 0], env::DEFAULT_HTTP_PORT)),
     };
     let recording = recording_config(&sources, &storage, recorder)?;
+    let default_retention = default_retention(&sources, &storage)?;
+    let retention = retention_config(&sources, &storage)?;
     let storage = storage_config(&sources, storage)?;
-    let cameras = cameras(&sources, file_cameras)?;
-    Ok(Config { cameras, storage, recording, listen })
+    let cameras = cameras(&sources, file_cameras, default_retention)?;
+    Ok(Config { cameras, storage, recording, retention, listen })
+}
+
+/// The storage settings alone, for `--retention-pass`, which needs no camera URL: the bucket and its
+/// credentials, the retention every camera gets by default, and how passes run.
+pub fn load_storage(
+    file: Option<&str>,
+    env_vars: &HashMap<String, String>,
+) -> Result<(StorageConfig, Option<Duration>, RetentionConfig), ConfigError> {
+    let file = parse_file(file)?;
+    let sources = Sources { env: env_vars };
+    let default_retention = default_retention(&sources, &file.storage)?;
+    let retention = retention_config(&sources, &file.storage)?;
+    let storage = storage_config(&sources, file.storage)?;
+    Ok((storage, default_retention, retention))
+}
+
+/// The retention a camera gets when its own entry does not say: `RETENTION`, else `[storage] retention`.
+fn default_retention(sources: &Sources, storage: &FileStorage) -> Result<Option<Duration>, ConfigError> {
+    match sources.get(Some(env::RETENTION), "storage.retention", storage.retention.clone()) {
+        Some(raw) => raw.parse(env::retention),
+        None => Ok(None),
+    }
+}
+
+fn retention_config(sources: &Sources, storage: &FileStorage) -> Result<RetentionConfig, ConfigError> {
+    let defaults = RetentionConfig::default();
+    let dry_run =
+        match sources.get(Some(env::RETENTION_DRY_RUN), "storage.retention_dry_run", storage.retention_dry_run.clone())
+        {
+            Some(raw) => raw.parse(values::boolean)?,
+            None => defaults.dry_run,
+        };
+    let duration = |name: &str, default: Duration, min: Duration, max: Duration| match sources.get(Some(name), "", None)
+    {
+        Some(raw) => raw.parse(|t| values::duration(t).and_then(|d| values::in_range(d, min, max, human_duration))),
+        None => Ok(default),
+    };
+    let first_pass_delay =
+        duration(env::RETENTION_FIRST_PASS_DELAY, defaults.first_pass_delay, Duration::ZERO, Duration::from_secs(60))?;
+    let interval =
+        duration(env::RETENTION_INTERVAL, defaults.interval, Duration::from_secs(1), DEFAULT_RETENTION_INTERVAL)?;
+    let delete_batch = match sources.get(Some(env::RETENTION_DELETE_BATCH), "", None) {
+        Some(raw) => raw.parse(|t| {
+            let n: usize = t.trim().parse().map_err(|_| format!("'{t}' is not a whole number"))?;
+            values::in_range(n, 1, MAX_DELETE_BATCH, |n| n.to_string())
+        })?,
+        None => defaults.delete_batch,
+    };
+    Ok(RetentionConfig { dry_run, first_pass_delay, interval, delete_batch })
+}
+
+fn parse_file(file: Option<&str>) -> Result<FileConfig, ConfigError> {
+    match file {
+        Some(text) => toml::from_str(text).map_err(|e| {
+            let message = e.message().replace('\n', " ");
+            let line = e.span().map(|span| text[..span.start].matches('\n').count() + 1);
+            ConfigError::new(
+                line.map_or("config file".to_owned(), |l| format!("config file line {l}")),
+                format!("{message}; see config.example.toml"),
+            )
+        }),
+        None => Ok(FileConfig::default()),
+    }
 }
 
 fn listen_addr(text: &str) -> Result<SocketAddr, String> {
@@ -468,7 +560,11 @@ fn endpoint_url(text: &str) -> Result<String, String> {
 
 use crds::contract::names::{bucket_name, camera_id, key_prefix};
 
-fn cameras(sources: &Sources, file_cameras: Vec<FileCamera>) -> Result<Vec<CameraConfig>, ConfigError> {
+fn cameras(
+    sources: &Sources,
+    file_cameras: Vec<FileCamera>,
+    default_retention: Option<Duration>,
+) -> Result<Vec<CameraConfig>, ConfigError> {
     let env_count = highest_env_camera(sources.env);
     let count = env_count.max(file_cameras.len());
     if count == 0 {
@@ -481,7 +577,7 @@ fn cameras(sources: &Sources, file_cameras: Vec<FileCamera>) -> Result<Vec<Camer
     let mut cameras = Vec::with_capacity(count);
     for number in 1..=count {
         let file = file_cameras.next().unwrap_or_default();
-        cameras.push(camera(sources, number, file)?);
+        cameras.push(camera(sources, number, file, default_retention)?);
     }
     let mut seen = BTreeSet::new();
     for (index, camera) in cameras.iter().enumerate() {
@@ -506,7 +602,12 @@ fn highest_env_camera(env_vars: &HashMap<String, String>) -> usize {
         .unwrap_or(0)
 }
 
-fn camera(sources: &Sources, number: usize, file: FileCamera) -> Result<CameraConfig, ConfigError> {
+fn camera(
+    sources: &Sources,
+    number: usize,
+    file: FileCamera,
+    default_retention: Option<Duration>,
+) -> Result<CameraConfig, ConfigError> {
     let index = number - 1;
     let var = |v: CameraVar| env::camera(number, v);
     let field = |name: &str| format!("cameras[{index}].{name}");
@@ -558,7 +659,12 @@ fn camera(sources: &Sources, number: usize, file: FileCamera) -> Result<CameraCo
         })?,
         None => AudioMode::Auto,
     };
-    Ok(CameraConfig { id, name, url, enabled, expected_resolution, expected_fps, transport, audio })
+    // The camera's own setting (environment or file) wins over the default for every camera.
+    let retention = match get(CameraVar::Retention, "retention", file.retention) {
+        Some(raw) => raw.parse(env::retention)?,
+        None => default_retention,
+    };
+    Ok(CameraConfig { id, name, url, enabled, expected_resolution, expected_fps, transport, audio, retention })
 }
 
 /// Creates the spool directory if needed and proves it is writable, before anything is recorded into it.

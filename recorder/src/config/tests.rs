@@ -152,3 +152,81 @@ fn the_example_file_with_its_playback_section_is_a_valid_recorder_configuration(
     assert!(!config.cameras.is_empty());
     assert_eq!(config.listen.port(), 8080, "the recorder keeps its own listen address, not [playback]'s");
 }
+
+#[test]
+fn retention_is_unset_by_default_and_a_camera_setting_beats_the_default() {
+    let config = load(None, &env(&[("CAMERA_1_URL", URL)])).unwrap();
+    assert_eq!(config.cameras[0].retention, None, "nothing is deleted unless somebody set a retention");
+    assert_eq!(config.retention, RetentionConfig::default());
+    assert_eq!(config.retention.first_pass_delay, Duration::from_secs(30), "the first pass within a minute");
+    assert_eq!(config.retention.interval, Duration::from_secs(3600), "then at least hourly");
+
+    let file = "[[cameras]]\nurl = \"rtsp://a/s\"\n[[cameras]]\nurl = \"rtsp://b/s\"\nretention = \"90d\"\n\
+                [[cameras]]\nurl = \"rtsp://c/s\"\nretention = \"forever\"\n[storage]\nretention = \"30d\"\n";
+    let config = load(Some(file), &HashMap::new()).unwrap();
+    let days = |d: u64| Some(Duration::from_secs(d * 86_400));
+    let kept: Vec<Option<Duration>> = config.cameras.iter().map(|c| c.retention).collect();
+    assert_eq!(kept, [days(30), days(90), None]);
+    assert!(config.summary().contains("camera-1 (rtsp://a/s, kept 30d)"), "{}", config.summary());
+
+    let config =
+        load(Some(file), &env(&[("RETENTION", "7d"), ("CAMERA_2_RETENTION", "12h"), ("RETENTION_DRY_RUN", "true")]))
+            .unwrap();
+    let kept: Vec<Option<Duration>> = config.cameras.iter().map(|c| c.retention).collect();
+    assert_eq!(kept, [days(7), Some(Duration::from_secs(12 * 3600)), None]);
+    assert!(config.retention.dry_run);
+
+    let config = load(
+        None,
+        &env(&[
+            ("CAMERA_1_URL", URL),
+            ("RETENTION_FIRST_PASS_DELAY", "1s"),
+            ("RETENTION_INTERVAL", "5s"),
+            ("RETENTION_DELETE_BATCH", "2"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        config.retention,
+        RetentionConfig {
+            dry_run: false,
+            first_pass_delay: Duration::from_secs(1),
+            interval: Duration::from_secs(5),
+            delete_batch: 2
+        }
+    );
+}
+
+#[test]
+fn bad_retention_settings_name_their_field() {
+    let cases: &[Case] = &[
+        (&[("CAMERA_1_URL", URL), ("RETENTION", "30 days")], "RETENTION", "like 30d, 12h"),
+        (&[("CAMERA_1_URL", URL), ("RETENTION", "20y")], "RETENTION", "choose between 1h and 10y"),
+        (&[("CAMERA_1_URL", URL), ("CAMERA_1_RETENTION", "5m")], "CAMERA_1_RETENTION", "like 30d"),
+        (&[("CAMERA_1_URL", URL), ("RETENTION_DRY_RUN", "perhaps")], "RETENTION_DRY_RUN", "write true or false"),
+        (&[("CAMERA_1_URL", URL), ("RETENTION_FIRST_PASS_DELAY", "5m")], "RETENTION_FIRST_PASS_DELAY", "out of range"),
+        (&[("CAMERA_1_URL", URL), ("RETENTION_INTERVAL", "2h")], "RETENTION_INTERVAL", "out of range"),
+        (&[("CAMERA_1_URL", URL), ("RETENTION_DELETE_BATCH", "5000")], "RETENTION_DELETE_BATCH", "out of range"),
+    ];
+    for (pairs, field, problem) in cases {
+        let err = error(None, pairs);
+        assert_eq!(err.field, *field, "{pairs:?}: {err}");
+        assert!(err.problem.contains(problem), "{pairs:?}: {err}");
+    }
+    let err = error(Some("[[cameras]]\nurl = \"rtsp://c/s\"\nretention = \"soon\"\n"), &[]);
+    assert_eq!(err.field, "cameras[0].retention");
+}
+
+#[test]
+fn the_storage_alone_loads_without_a_camera_for_a_retention_pass() {
+    let (storage, retention, settings) = load_storage(
+        Some("[storage]\ns3_bucket = \"footage\"\nretention = \"30d\"\n"),
+        &env(&[("S3_ENDPOINT", "http://seaweedfs:8333")]),
+    )
+    .unwrap();
+    assert_eq!(storage.bucket, "footage");
+    assert_eq!(storage.endpoint.as_deref(), Some("http://seaweedfs:8333"));
+    assert_eq!(retention, Some(Duration::from_secs(30 * 86_400)));
+    assert!(!settings.dry_run);
+    assert_eq!(load_storage(None, &HashMap::new()).unwrap().1, None);
+}

@@ -25,6 +25,14 @@ pub struct Metrics {
     pub segment_target_duration: GaugeVec,
     pub storage_reachable: Gauge,
     pub spool_max_bytes: Gauge,
+    pub retention: GaugeVec,
+    pub retention_deleted_objects: IntCounterVec,
+    pub retention_deleted_bytes: IntCounterVec,
+    pub retention_passes: IntCounterVec,
+    pub retention_failures: IntCounterVec,
+    pub retention_last_success: GaugeVec,
+    pub retention_oldest_footage: GaugeVec,
+    pub retention_held_segments: IntGaugeVec,
 }
 
 impl Metrics {
@@ -109,6 +117,38 @@ impl Metrics {
             ),
             last_upload: gauge("last_upload_timestamp_seconds", "Unix time of the last verified upload."),
             segment_target_duration: gauge("segment_target_duration_seconds", "Configured segment duration."),
+            retention: gauge(
+                "retention_seconds",
+                "How long the camera's footage is kept; absent when it is kept forever.",
+            ),
+            retention_deleted_objects: counter(
+                "retention_deleted_objects_total",
+                "Objects (segments and their companions) deleted by retention passes.",
+                &["camera"],
+            ),
+            retention_deleted_bytes: counter(
+                "retention_deleted_bytes_total",
+                "Bytes of objects deleted by retention passes.",
+                &["camera"],
+            ),
+            retention_passes: counter("retention_passes_total", "Retention passes that succeeded.", &["camera"]),
+            retention_failures: counter(
+                "retention_pass_failures_total",
+                "Retention passes that failed, by reason (the next pass tries again).",
+                &["camera", "reason"],
+            ),
+            retention_last_success: gauge(
+                "retention_last_success_timestamp_seconds",
+                "Unix time at which the last successful retention pass finished.",
+            ),
+            retention_oldest_footage: gauge(
+                "retention_oldest_footage_timestamp_seconds",
+                "Unix time at which the oldest footage kept starts, as the last successful pass found it.",
+            ),
+            retention_held_segments: int_gauge(
+                "retention_held_segments",
+                "Expired segments the last retention pass kept because a hold covers them.",
+            ),
             upload_duration,
             storage_reachable,
             spool_max_bytes,

@@ -8,9 +8,12 @@ pub mod metrics;
 use crate::config::{CameraConfig, Config};
 use crate::ffmpeg::AudioPlan;
 use crate::probe::MediaInfo;
+use crate::retention::PassReport;
+use crate::storage::StorageError;
+use crds::contract::env::format_retention;
 use crds::contract::status::{
-    CameraState, CameraStatus, Counters, Expected, Fault, FaultKind, RecorderStatus, SegmentSummary, SpoolBacklog,
-    StorageStatus, StreamInfo,
+    CameraState, CameraStatus, Counters, Expected, Fault, FaultKind, RecorderStatus, RetentionPass, RetentionStatus,
+    SegmentSummary, SpoolBacklog, StorageStatus, StreamInfo,
 };
 use jiff::Timestamp;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -35,7 +38,14 @@ impl Board {
         let cameras = config
             .cameras
             .iter()
-            .map(|camera| Arc::new(CameraReport::new(camera, config.recording.segment_duration, metrics.clone())))
+            .map(|camera| {
+                Arc::new(CameraReport::new(
+                    camera,
+                    config.recording.segment_duration,
+                    config.retention.dry_run,
+                    metrics.clone(),
+                ))
+            })
             .collect();
         Arc::new(Board {
             started_at: Timestamp::now(),
@@ -122,7 +132,7 @@ pub struct CameraReport {
 }
 
 impl CameraReport {
-    fn new(camera: &CameraConfig, segment_duration: Duration, metrics: Metrics) -> CameraReport {
+    fn new(camera: &CameraConfig, segment_duration: Duration, dry_run: bool, metrics: Metrics) -> CameraReport {
         let id = camera.id.clone();
         metrics.segment_target_duration.with_label_values(&[&id]).set(segment_duration.as_secs_f64());
         // Create the per-camera series now, so they read 0 rather than being absent until the first event.
@@ -147,6 +157,19 @@ impl CameraReport {
             metrics.recording_active.with_label_values(&[&id]).set(0);
         }
         let _ = metrics.upload_duration.with_label_values(&[&id]);
+        // Retention series exist only for cameras with a retention: the others never delete anything.
+        if let Some(retention) = camera.retention {
+            metrics.retention.with_label_values(&[&id]).set(retention.as_secs_f64());
+            for family in
+                [&metrics.retention_deleted_objects, &metrics.retention_deleted_bytes, &metrics.retention_passes]
+            {
+                family.with_label_values(&[&id]).reset();
+            }
+            for kind in FaultKind::RETENTION {
+                metrics.retention_failures.with_label_values(&[&id, kind.as_str()]).reset();
+            }
+            metrics.retention_held_segments.with_label_values(&[&id]).set(0);
+        }
         let status = CameraStatus {
             id: id.clone(),
             name: camera.name.clone(),
@@ -167,6 +190,11 @@ impl CameraReport {
             capture_error: None,
             upload_error: None,
             last_error: None,
+            retention: RetentionStatus {
+                retention: camera.retention.map(format_retention),
+                dry_run: camera.retention.is_some() && dry_run,
+                ..RetentionStatus::default()
+            },
         };
         CameraReport { id, metrics, status: Mutex::new(status) }
     }
@@ -264,6 +292,53 @@ impl CameraReport {
         self.metrics.spool_segments.with_label_values(&[&self.id]).set(segments as i64);
         self.metrics.spool_bytes.with_label_values(&[&self.id]).set(bytes as i64);
         self.status().spool = SpoolBacklog { segments, bytes };
+    }
+
+    pub fn retention_next_pass(&self, at: Timestamp) {
+        self.status().retention.next_pass_at = Some(at);
+    }
+
+    /// A retention pass over this camera ended, with `error` if it failed. Counts what it deleted either way.
+    pub fn retention_pass(&self, report: &PassReport, error: Option<&StorageError>, finished: Timestamp) {
+        let id = &self.id;
+        if !report.dry_run {
+            self.metrics.retention_deleted_objects.with_label_values(&[id]).inc_by(report.deleted_objects);
+            self.metrics.retention_deleted_bytes.with_label_values(&[id]).inc_by(report.deleted_bytes);
+        }
+        let mut status = self.status();
+        match error {
+            None => {
+                self.metrics.retention_passes.with_label_values(&[id]).inc();
+                let seconds = |t: Timestamp| t.as_millisecond() as f64 / 1000.0;
+                self.metrics.retention_last_success.with_label_values(&[id]).set(seconds(finished));
+                self.metrics.retention_held_segments.with_label_values(&[id]).set(report.held_segments as i64);
+                match report.oldest_kept {
+                    Some(oldest) => self.metrics.retention_oldest_footage.with_label_values(&[id]).set(seconds(oldest)),
+                    None => {
+                        let _ = self.metrics.retention_oldest_footage.remove_label_values(&[id]);
+                    }
+                }
+                status.retention.last_success_at = Some(finished);
+                status.retention.oldest_footage = report.oldest_kept;
+            }
+            Some(e) => {
+                self.metrics.retention_failures.with_label_values(&[id, e.kind.as_str()]).inc();
+            }
+        }
+        status.retention.last_pass = Some(RetentionPass {
+            started_at: report.started_at,
+            finished_at: finished,
+            cutoff: report.cutoff,
+            ok: error.is_none(),
+            dry_run: report.dry_run,
+            deleted_objects: report.deleted_objects,
+            deleted_bytes: report.deleted_bytes,
+            held_segments: report.held_segments,
+            holds: report.holds,
+            aborted_uploads: report.aborted_uploads,
+            requests: report.requests.total(),
+            error: error.map(|e| Fault { kind: e.kind, message: e.message.clone(), at: finished }),
+        });
     }
 
     pub fn snapshot(&self, now: Timestamp, stall_timeout: Duration) -> CameraStatus {

@@ -39,6 +39,15 @@ impl BoxHeader {
     }
 }
 
+/// Collects the next box header of a stream in `pending`, taking from `input` only what the header needs (8
+/// bytes, or 16 with a 64-bit size). Returns how many bytes it took, and the header once it is complete.
+pub fn collect_header(pending: &mut Vec<u8>, input: &[u8]) -> Result<(usize, Option<BoxHeader>), String> {
+    let need: usize = if pending.len() >= 4 && pending[..4] == [0, 0, 0, 1] { 16 } else { 8 };
+    let take = need.saturating_sub(pending.len()).min(input.len());
+    pending.extend_from_slice(&input[..take]);
+    Ok((take, BoxHeader::read(pending)?))
+}
+
 /// The child boxes of a container body, as `(header, offset of the box within body)`.
 pub fn children(body: &[u8]) -> Result<Vec<(BoxHeader, usize)>, String> {
     let mut out = Vec::new();
@@ -75,5 +84,17 @@ mod tests {
         let kids = children(&body).unwrap();
         assert_eq!(kids.iter().map(|(h, at)| (h.kind, *at)).collect::<Vec<_>>(), [(*b"free", 0), (*b"skip", 8)]);
         assert!(children(&body[..12]).is_err());
+        // Streamed a byte at a time, a 64-bit header is complete after 16 bytes and takes nothing more.
+        let mut pending = Vec::new();
+        let mut found = None;
+        for (n, byte) in large.iter().chain(b"body").enumerate() {
+            let (took, header) = collect_header(&mut pending, std::slice::from_ref(byte)).unwrap();
+            if let Some(header) = header {
+                found = Some((n, header));
+                break;
+            }
+            assert_eq!(took, 1);
+        }
+        assert_eq!(found, Some((15, BoxHeader { kind: *b"mdat", header_len: 16, size: Some(20) })));
     }
 }

@@ -4,7 +4,7 @@
 //! the recorder can index a segment while it hashes it, at no extra read and little memory.
 
 use crate::Fmp4Error;
-use crate::boxes::BoxHeader;
+use crate::boxes::{self, BoxHeader};
 use crate::codec;
 use crds::contract::storage::{INDEX_VERSION, IndexFragment, IndexTrack, SegmentIndex};
 use jiff::Timestamp;
@@ -113,13 +113,8 @@ impl IndexBuilder {
     fn step(&mut self, bytes: &[u8]) -> Result<usize, String> {
         match self.state {
             State::Header => {
-                let need = if self.pending.len() >= 4 && self.pending[..4] == [0, 0, 0, 1] { 16 } else { 8 };
-                let take = (need - self.pending.len()).min(bytes.len());
-                self.pending.extend_from_slice(&bytes[..take]);
-                if self.pending.len() == 4 && self.pending[..4] == [0, 0, 0, 1] {
-                    return Ok(take);
-                }
-                if let Some(header) = BoxHeader::read(&self.pending)? {
+                let (take, header) = boxes::collect_header(&mut self.pending, bytes)?;
+                if let Some(header) = header {
                     let start = self.position + take as u64 - header.header_len;
                     self.begin_box(header, start)?;
                 }

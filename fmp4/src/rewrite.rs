@@ -71,13 +71,8 @@ impl FragmentRewriter {
     fn step(&mut self, input: &[u8], output: &mut Vec<u8>) -> Result<usize, String> {
         match self.state {
             State::Header => {
-                let need = if self.pending.len() >= 4 && self.pending[..4] == [0, 0, 0, 1] { 16 } else { 8 };
-                let take = (need - self.pending.len()).min(input.len());
-                self.pending.extend_from_slice(&input[..take]);
-                if self.pending.len() == 4 && self.pending[..4] == [0, 0, 0, 1] {
-                    return Ok(take);
-                }
-                if let Some(header) = BoxHeader::read(&self.pending)? {
+                let (take, header) = boxes::collect_header(&mut self.pending, input)?;
+                if let Some(header) = header {
                     if header.is(b"moof") {
                         let size = header.size.ok_or("moof without a size")?;
                         if size > 16 << 20 {

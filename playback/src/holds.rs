@@ -43,40 +43,20 @@ pub fn make_hold(camera: &str, request: &NewHold, now: Timestamp, user: Option<S
 impl Store {
     /// The camera's holds, sorted by start. An object that is not a hold is skipped (and logged).
     pub async fn holds(&self, camera: &str) -> Result<Vec<Hold>, StoreError> {
-        let prefix = storage::holds_prefix(&self.prefix, camera);
+        let (objects, _) = self.list(&storage::holds_prefix(&self.prefix, camera), false, None).await?;
         let mut holds = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            self.count("ListObjectsV2");
-            let mut request = self.client.list_objects_v2().bucket(&self.bucket).prefix(&prefix);
-            if let Some(token) = &token {
-                request = request.continuation_token(token);
-            }
-            let page = request.send().await.map_err(|e| s3_error("ListObjectsV2", &e))?;
-            for key in page.contents().iter().filter_map(|o| o.key()) {
-                match self.read_hold(key).await {
-                    Ok(hold) => holds.push(hold),
-                    Err(error) => tracing::warn!(key, %error, "not a hold; skipped"),
-                }
-            }
-            token = page.next_continuation_token().map(str::to_owned);
-            if token.is_none() {
-                break;
+        for object in objects {
+            let read = self.read_all(&object.key).await.and_then(|bytes| {
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| StoreError::Unplayable { key: object.key.clone(), reason: format!("not a hold: {e}") })
+            });
+            match read {
+                Ok(hold) => holds.push(hold),
+                Err(error) => tracing::warn!(key = object.key, %error, "not a hold; skipped"),
             }
         }
-        holds.sort_by_key(|h| (h.start, h.id.clone()));
+        holds.sort_by_key(|h: &Hold| (h.start, h.id.clone()));
         Ok(holds)
-    }
-
-    async fn read_hold(&self, key: &str) -> Result<Hold, StoreError> {
-        let bytes = self
-            .open(key, None)
-            .await?
-            .collect()
-            .await
-            .map_err(|e| StoreError::S3 { operation: "GetObject", message: e.to_string() })?;
-        serde_json::from_slice(&bytes.into_bytes())
-            .map_err(|e| StoreError::Unplayable { key: key.to_owned(), reason: format!("not a hold: {e}") })
     }
 
     /// Stores a new hold; never replaces one (a conditional PUT).

@@ -104,40 +104,59 @@ impl Store {
         self.metrics.s3_requests.with_label_values(&[operation]).inc();
     }
 
-    /// One page at a time: `(objects, common prefixes)` under `prefix`.
-    async fn list(
+    /// Hands each page of `prefix`'s listing, as `(objects, common prefixes)`, to `page` until it returns false
+    /// or the listing ends. `start_after` skips the keys up to it (keys sort by time, so this skips days).
+    async fn list_pages(
+        &self,
+        prefix: &str,
+        delimiter: bool,
+        max_keys: Option<i32>,
+        start_after: Option<&str>,
+        mut page: impl FnMut(Vec<Listed>, Vec<String>) -> bool,
+    ) -> Result<(), StoreError> {
+        let mut token: Option<String> = None;
+        loop {
+            self.count("ListObjectsV2");
+            let response = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_delimiter(delimiter.then(|| "/".to_owned()))
+                .set_max_keys(max_keys)
+                .set_start_after(start_after.filter(|_| token.is_none()).map(str::to_owned))
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| s3_error("ListObjectsV2", &e))?;
+            let objects = response
+                .contents()
+                .iter()
+                .filter_map(|o| Some(Listed { key: o.key()?.to_owned(), size: o.size().unwrap_or(0).max(0) as u64 }))
+                .collect();
+            let folders = response.common_prefixes().iter().filter_map(|p| p.prefix().map(str::to_owned)).collect();
+            token = response.next_continuation_token().map(str::to_owned);
+            if !page(objects, folders) || token.is_none() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// `(objects, common prefixes)` under `prefix`: every page, or only the first with `max_keys`.
+    pub(crate) async fn list(
         &self,
         prefix: &str,
         delimiter: bool,
         max_keys: Option<i32>,
     ) -> Result<(Vec<Listed>, Vec<String>), StoreError> {
-        let mut objects = Vec::new();
-        let mut folders = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            self.count("ListObjectsV2");
-            let mut request = self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix);
-            if delimiter {
-                request = request.delimiter("/");
-            }
-            if let Some(max) = max_keys {
-                request = request.max_keys(max);
-            }
-            if let Some(token) = &token {
-                request = request.continuation_token(token);
-            }
-            let page = request.send().await.map_err(|e| s3_error("ListObjectsV2", &e))?;
-            objects.extend(
-                page.contents().iter().filter_map(|o| {
-                    Some(Listed { key: o.key()?.to_owned(), size: o.size().unwrap_or(0).max(0) as u64 })
-                }),
-            );
-            folders.extend(page.common_prefixes().iter().filter_map(|p| p.prefix().map(str::to_owned)));
-            token = page.next_continuation_token().map(str::to_owned);
-            if token.is_none() || max_keys.is_some() {
-                return Ok((objects, folders));
-            }
-        }
+        let (mut objects, mut folders) = (Vec::new(), Vec::new());
+        self.list_pages(prefix, delimiter, max_keys, None, |page_objects, page_folders| {
+            objects.extend(page_objects);
+            folders.extend(page_folders);
+            max_keys.is_none()
+        })
+        .await?;
+        Ok((objects, folders))
     }
 
     /// Whether the bucket answers (for `/ready`).
@@ -264,35 +283,19 @@ impl Store {
         // Every key of `last` sorts before this: after the folder come file names of the safe id alphabet.
         let beyond = format!("{}~", storage::day_prefix(&self.prefix, camera, last));
         let mut by_day: std::collections::BTreeMap<Date, Vec<Listed>> = std::collections::BTreeMap::new();
-        let mut token: Option<String> = None;
-        loop {
-            self.count("ListObjectsV2");
-            let mut request =
-                self.client.list_objects_v2().bucket(&self.bucket).prefix(storage::camera_prefix(&self.prefix, camera));
-            request = match &token {
-                Some(token) => request.continuation_token(token),
-                None => request.start_after(&start_after),
-            };
-            let page = request.send().await.map_err(|e| s3_error("ListObjectsV2", &e))?;
-            let mut past_the_end = false;
-            for object in page.contents() {
-                let Some(key) = object.key() else { continue };
-                if key > beyond.as_str() {
-                    past_the_end = true;
-                    break;
+        let camera_prefix = storage::camera_prefix(&self.prefix, camera);
+        self.list_pages(&camera_prefix, false, None, Some(&start_after), |objects, _| {
+            for object in objects {
+                if object.key.as_str() > beyond.as_str() {
+                    return false;
                 }
-                if let Some(day) = day_of(&self.prefix, key) {
-                    by_day
-                        .entry(day)
-                        .or_default()
-                        .push(Listed { key: key.to_owned(), size: object.size().unwrap_or(0).max(0) as u64 });
+                if let Some(day) = day_of(&self.prefix, &object.key) {
+                    by_day.entry(day).or_default().push(object);
                 }
             }
-            token = page.next_continuation_token().map(str::to_owned);
-            if token.is_none() || past_the_end {
-                break;
-            }
-        }
+            true
+        })
+        .await?;
         let mut day = first;
         while day <= last {
             self.remember_day(camera, day, by_day.get(&day).map_or(&[][..], Vec::as_slice)).await;
@@ -395,21 +398,8 @@ impl Store {
     }
 
     async fn fetch_index(&self, index_key: &str, segment_key: &str) -> Result<SegmentIndex, StoreError> {
-        self.count("GetObject");
-        let object = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(index_key)
-            .send()
-            .await
-            .map_err(|e| s3_error("GetObject", &e))?;
-        let bytes = object
-            .body
-            .collect()
-            .await
-            .map_err(|e| StoreError::S3 { operation: "GetObject", message: e.to_string() })?;
-        serde_json::from_slice(&bytes.into_bytes()).map_err(|e| StoreError::Unplayable {
+        let bytes = self.read_all(index_key).await?;
+        serde_json::from_slice(&bytes).map_err(|e| StoreError::Unplayable {
             key: segment_key.to_owned(),
             reason: format!("its index does not parse: {e}"),
         })
@@ -436,6 +426,14 @@ impl Store {
         let index = SegmentIndex { end, ..index };
         tracing::info!(key, fragments = index.fragments.len(), "indexed a segment that had no index object");
         Ok(index)
+    }
+
+    /// A small object's bytes, whole (an index, a hold).
+    pub(crate) async fn read_all(&self, key: &str) -> Result<bytes::Bytes, StoreError> {
+        let body = self.open(key, None).await?;
+        let collected =
+            body.collect().await.map_err(|e| StoreError::S3 { operation: "GetObject", message: e.to_string() })?;
+        Ok(collected.into_bytes())
     }
 
     /// The object's bytes, or a range `(offset, length)` of them.

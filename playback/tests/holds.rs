@@ -67,6 +67,12 @@ fn holds_are_created_listed_and_removed_in_the_bucket() {
     let stored: Hold = serde_json::from_slice(&std::fs::read(&stored).unwrap()).unwrap();
     assert_eq!(stored, hold);
 
+    // A month in one request: one listing runs across the days (and past the holds folder, which is no day).
+    let month = playback
+        .get(&format!("/api/v1/cameras/{CAMERA}/timeline?start=2026-11-01T00:00:00Z&end=2026-12-01T00:00:00Z"))
+        .json();
+    assert_eq!(month["spans"][0]["start"], "2026-11-23T22:00:00Z", "{month}");
+    assert_eq!(month["spans"].as_array().map(Vec::len), Some(1), "{month}");
     // The holds folder sorts after the date folders: the camera's newest footage is still found.
     let camera = &playback.get("/api/v1/cameras").json()["cameras"][0];
     assert_eq!(camera["last"], "2026-11-23T22:00:02Z", "the last footage, with a hold in the bucket: {camera}");

@@ -206,17 +206,7 @@ impl Pass<'_> {
         let mut day: Option<(jiff::civil::Date, Vec<Listed>)> = None;
         let mut first_newer: Option<Timestamp> = None;
         'listing: loop {
-            self.report.requests.list_objects += 1;
-            let page = self
-                .store
-                .client
-                .list_objects_v2()
-                .bucket(&self.store.bucket)
-                .prefix(&camera_prefix)
-                .set_continuation_token(token.take())
-                .send()
-                .await
-                .map_err(|e| self.store.failure("ListObjectsV2", &e))?;
+            let (page, next) = self.list_page(&camera_prefix, token.take()).await?;
             for object in page.contents() {
                 let Some(key) = object.key() else { continue };
                 // Keys outside the day folders (holds/, anything else) are not footage.
@@ -243,9 +233,9 @@ impl Pass<'_> {
                     }
                 }
             }
-            match page.next_continuation_token() {
-                Some(next) if page.is_truncated() == Some(true) => token = Some(next.to_owned()),
-                _ => break,
+            match next {
+                Some(next) => token = Some(next),
+                None => break,
             }
         }
         if let Some((_, objects)) = day.take() {
@@ -318,27 +308,38 @@ impl Pass<'_> {
         let mut tags = BTreeSet::new();
         let mut token: Option<String> = None;
         loop {
-            self.report.requests.list_objects += 1;
-            let page = self
-                .store
-                .client
-                .list_objects_v2()
-                .bucket(&self.store.bucket)
-                .prefix(&holds_prefix)
-                .set_continuation_token(token.take())
-                .send()
-                .await
-                .map_err(|e| self.store.failure("ListObjectsV2", &e))?;
+            let (page, next) = self.list_page(&holds_prefix, token.take()).await?;
             for object in page.contents() {
                 if let Some(key) = object.key().filter(|k| k.ends_with(".json")) {
                     tags.insert((key.to_owned(), object.e_tag().unwrap_or_default().to_owned()));
                 }
             }
-            match page.next_continuation_token() {
-                Some(next) if page.is_truncated() == Some(true) => token = Some(next.to_owned()),
-                _ => return Ok(tags),
+            match next {
+                Some(next) => token = Some(next),
+                None => return Ok(tags),
             }
         }
+    }
+
+    /// One page of `prefix`'s listing, counted, and the token of the next page if there is one.
+    async fn list_page(
+        &mut self,
+        prefix: &str,
+        token: Option<String>,
+    ) -> Result<(aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output, Option<String>), StorageError> {
+        self.report.requests.list_objects += 1;
+        let page = self
+            .store
+            .client
+            .list_objects_v2()
+            .bucket(&self.store.bucket)
+            .prefix(prefix)
+            .set_continuation_token(token)
+            .send()
+            .await
+            .map_err(|e| self.store.failure("ListObjectsV2", &e))?;
+        let next = page.next_continuation_token().filter(|_| page.is_truncated() == Some(true)).map(str::to_owned);
+        Ok((page, next))
     }
 
     /// Reads every hold of the camera. One that cannot be read fails the pass: it might be the one that

@@ -25,24 +25,7 @@ fn holds_are_created_listed_and_removed_in_the_bucket() {
     // Two seconds of footage, uploaded by hand (no metadata, no index): camera-playback indexes it itself.
     let dir = tempfile::tempdir().unwrap();
     let footage = dir.path().join("segment.mp4");
-    let made = std::process::Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=160x90:rate=15:duration=2",
-            "-c:v",
-            "libx264",
-            "-g",
-            "15",
-        ])
-        .args(["-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-f", "mp4"])
-        .arg(&footage)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    testkit::media::write_fragmented_mp4(&footage, 2, "160x90");
     let segment = storage::segment_key("", CAMERA, "2026-11-23T22:00:00Z".parse().unwrap());
     bucket.upload(&footage, &segment);
     let playback = Playback::start(&s3.endpoint(), &[]);

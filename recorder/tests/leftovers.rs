@@ -3,7 +3,6 @@
 //! found in it; a file with an init section and no frame is removed and counted.
 
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
 use std::time::Duration;
 use testkit::bucket::Bucket;
 use testkit::recorder::Recorder;
@@ -22,13 +21,7 @@ fn a_leftover_is_uploaded_when_ffprobe_is_killed_and_removed_only_when_it_holds_
 
     // Two leftovers as a crash leaves them: 4 s of fragments, and a file FFmpeg had only just opened.
     let footage = camera_dir.join("20261123T100000Z.mp4");
-    let made = Command::new("ffmpeg")
-        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=15:duration=4", "-c:v", "libx264"])
-        .args(["-g", "15", "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-f", "mp4"])
-        .arg(&footage)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    testkit::media::write_fragmented_mp4(&footage, 4, "320x180");
     let bytes = std::fs::read(&footage).unwrap();
     let index = fmp4::index::index_bytes(&bytes, jiff::Timestamp::UNIX_EPOCH, jiff::Timestamp::UNIX_EPOCH).unwrap();
     let init_only = camera_dir.join("20261123T100010Z.mp4");

@@ -53,3 +53,16 @@ pub fn decodes_cleanly(path: &Path) -> Result<(), String> {
     let errors = String::from_utf8_lossy(&output.stderr).into_owned();
     if output.status.success() && errors.trim().is_empty() { Ok(()) } else { Err(errors) }
 }
+
+/// Writes `seconds` of H.264 test video (1 s GOPs at 15 fps, `size` like `320x180`) muxed as the recorder
+/// muxes segments: fragmented MP4, a fragment per keyframe.
+pub fn write_fragmented_mp4(path: &Path, seconds: u32, size: &str) {
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc=size={size}:rate=15:duration={seconds}"))
+        .args(["-c:v", "libx264", "-g", "15", "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-f", "mp4"])
+        .arg(path)
+        .status()
+        .expect("run ffmpeg");
+    assert!(status.success(), "ffmpeg could not write {}", path.display());
+}

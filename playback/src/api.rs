@@ -1,6 +1,6 @@
 //! The HTTP API (`/api/v1`), the probes, `/metrics`, and the web UI's files.
 
-use crate::auth::{Auth, SESSION_COOKIE, SESSION_SECS};
+use crate::auth::{Auth, SESSION_COOKIE, SESSION_SECS, Viewer};
 use crate::catalog::Segment;
 use crate::error::ApiError;
 use crate::export::{ExportLayout, Read, file_name as export_file_name};
@@ -12,7 +12,7 @@ use crate::timeline::{Gap, Span, timeline};
 use crate::ui::Ui;
 use crate::{body, hls};
 use axum::Router;
-use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::extract::{Extension, MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Json, Response};
@@ -77,10 +77,12 @@ async fn observe(State(app): AppState, request: Request, next: Next) -> Response
     response
 }
 
-async fn require_viewer(State(app): AppState, request: Request, next: Next) -> Response {
-    if app.auth.check(request.headers(), Timestamp::now()).is_none() {
+/// Lets a request in, or answers 401. Handlers that need to know who it is take the `Viewer` it leaves behind.
+async fn require_viewer(State(app): AppState, mut request: Request, next: Next) -> Response {
+    let Some(viewer) = app.auth.check(request.headers(), Timestamp::now()) else {
         return ApiError::unauthorized().into_response();
-    }
+    };
+    request.extensions_mut().insert(viewer);
     next.run(request).await
 }
 
@@ -143,9 +145,8 @@ fn with_cookie(status: StatusCode, headers: &HeaderMap, value: &str, max_age: i6
     response
 }
 
-async fn session(State(app): AppState, headers: HeaderMap) -> Json<serde_json::Value> {
-    let viewer = app.auth.check(&headers, Timestamp::now());
-    Json(serde_json::json!({ "auth": app.auth.mode(), "user": viewer.and_then(|v| v.user) }))
+async fn session(State(app): AppState, Extension(viewer): Extension<Viewer>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "auth": app.auth.mode(), "user": viewer.user }))
 }
 
 async fn cameras(State(app): AppState) -> Result<Json<serde_json::Value>> {
@@ -418,16 +419,14 @@ async fn list_holds(State(app): AppState, Path(id): Path<String>) -> Result<Json
 async fn create_hold(
     State(app): AppState,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    Extension(viewer): Extension<Viewer>,
     body: axum::body::Bytes,
 ) -> Result<Response> {
     let camera = known_camera(&app, &id).await?;
     let request: crate::holds::NewHold = serde_json::from_slice(&body).map_err(|_| {
         ApiError::bad_request("start: send JSON {\"start\": RFC 3339, \"end\": RFC 3339, \"reason\": \"...\"}")
     })?;
-    let now = Timestamp::now();
-    let user = app.auth.check(&headers, now).and_then(|viewer| viewer.user);
-    let hold = crate::holds::make_hold(&camera, &request, now, user)?;
+    let hold = crate::holds::make_hold(&camera, &request, Timestamp::now(), viewer.user)?;
     app.store.put_hold(&hold).await?;
     tracing::info!(camera, hold = hold.id, start = %hold.start, end = %hold.end, "hold created");
     Ok((StatusCode::CREATED, Json(hold)).into_response())
